@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/** Composition root: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`. */
+import pino from 'pino';
+import { ConfigError, configReference, loadConfig, redactConfig } from './config.js';
+import { probeDependencies } from './health.js';
+import { roles } from './roles.js';
+import { openServices } from './services.js';
+import { handleShutdownSignals } from './shutdown.js';
+import { runMigrations, SchemaOutdatedError } from './store/db.js';
+
+const USAGE = `usage: alertgate [command]
+  all           gateway + workers + scheduler in one process (default)
+  serve         HTTP gateway only
+  worker        batch workers only
+  archive       archiver only
+  migrate       apply database migrations
+  check-config  validate the environment and config files, exit 1 on any problem
+  config-doc    print the configuration reference as a Markdown table`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'all';
+  if (command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === 'config-doc') {
+    console.log(configReference());
+    return 0;
+  }
+  const config = loadConfig();
+  if (command === 'check-config') {
+    console.log('configuration ok');
+    return 0;
+  }
+  const log = pino({ level: config.LOG_LEVEL, base: { role: command } });
+  if (command === 'migrate') {
+    const services = openServices(config, 'migrate');
+    try {
+      log.info('applying migrations');
+      await runMigrations(services.database);
+      log.info('migrations applied');
+      return 0;
+    } finally {
+      await services.close();
+    }
+  }
+  const role = roles[command];
+  if (!role) {
+    console.error(`unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  const services = openServices(config, command);
+  const { dependencies } = await probeDependencies(services.checks, 5000);
+  const down = Object.entries(dependencies).filter(([, status]) => status.status === 'down' && status.required);
+  if (down.length > 0) {
+    await services.close();
+    throw new StartupError(down.map(([name, status]) => `${name} unreachable: ${status.error}`).join('; '));
+  }
+  log.info({ config: redactConfig(config) }, 'starting');
+  const running = await role(services, log);
+  handleShutdownSignals(
+    async () => {
+      await running.stop();
+      await services.close();
+    },
+    config.SHUTDOWN_GRACE_MS,
+    log,
+  );
+  return -1;
+}
+
+class StartupError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    const expected =
+      error instanceof ConfigError || error instanceof StartupError || error instanceof SchemaOutdatedError;
+    console.error(`alertgate: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}`);
+    process.exit(1);
+  },
+);

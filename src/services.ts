@@ -1,0 +1,45 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import { createElasticsearch, elasticsearchHealthy } from './archive/es-client.js';
+import type { Config } from './config.js';
+import type { DependencyCheck } from './health.js';
+import { createRedis, pingRedis } from './redis.js';
+import { type Database, openDatabase } from './store/db.js';
+
+/** Connections to the three backing services, shared by every role in one process. */
+export interface Services {
+  config: Config;
+  database: Database;
+  redis: Redis;
+  elasticsearch: Client;
+  checks: DependencyCheck[];
+  close(): Promise<void>;
+}
+
+export function openServices(config: Config, role: string): Services {
+  const database = openDatabase(config.DATABASE_URL, {
+    max: config.DATABASE_POOL_SIZE,
+    applicationName: `alertgate-${role}`,
+  });
+  const redis = createRedis(config.REDIS_URL, role);
+  const elasticsearch = createElasticsearch(config.ELASTICSEARCH_URL);
+  const checks: DependencyCheck[] = [
+    { name: 'postgres', required: true, check: async () => void (await database.sql`select 1`) },
+    { name: 'redis', required: true, check: () => pingRedis(redis) },
+    {
+      name: 'elasticsearch',
+      required: config.ELASTICSEARCH_REQUIRED,
+      check: () => elasticsearchHealthy(elasticsearch),
+    },
+  ];
+  return {
+    config,
+    database,
+    redis,
+    elasticsearch,
+    checks,
+    async close() {
+      await Promise.allSettled([database.close(), redis.quit(), elasticsearch.close()]);
+    },
+  };
+}

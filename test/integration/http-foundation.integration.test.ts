@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { type App, createApp } from '../../src/http/app.js';
+import { registerHealthRoutes } from '../../src/http/routes/health.js';
+import { openServices } from '../../src/services.js';
+
+const config = loadConfig({ LOG_LEVEL: 'silent' });
+const services = openServices(config, 'test');
+let app: App;
+
+beforeAll(async () => {
+  app = await createApp(config);
+  registerHealthRoutes(app, [
+    ...services.checks,
+    { name: 'unreachable-optional', required: false, check: () => Promise.reject(new Error('connection refused')) },
+  ]);
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await services.close();
+});
+
+describe('health endpoints', () => {
+  it('/healthz answers while the process is up', async () => {
+    const response = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().status).toBe('ok');
+  });
+
+  it('/readyz reports every dependency with status and latency', async () => {
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.status).toBe('ready');
+    for (const name of ['postgres', 'redis', 'elasticsearch']) {
+      expect(body.dependencies[name]).toMatchObject({ status: 'up', required: true });
+      expect(body.dependencies[name].latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(body.dependencies['unreachable-optional']).toMatchObject({ status: 'down', error: 'connection refused' });
+  });
+
+  it('/readyz answers 503 when a required dependency is down', async () => {
+    const broken = await createApp(config);
+    registerHealthRoutes(broken, [
+      { name: 'postgres', required: true, check: () => Promise.reject(new Error('ECONNREFUSED')) },
+    ]);
+    const response = await broken.inject({ method: 'GET', url: '/readyz' });
+    await broken.close();
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({ status: 'not_ready', dependencies: { postgres: { status: 'down' } } });
+  });
+});
+
+describe('conventions', () => {
+  it('serves the OpenAPI document listing every route', async () => {
+    const response = await app.inject({ method: 'GET', url: '/docs/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+  });
+
+  it('refuses to register a route without a response schema', async () => {
+    const strict = await createApp(config);
+    expect(() => strict.get('/undocumented', async () => 'x')).toThrow(/no response schema/);
+    await strict.close();
+  });
+
+  it('answers unknown routes with the shared error shape', async () => {
+    const response = await app.inject({ method: 'GET', url: '/missing' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      error: 'not_found',
+      message: 'no route for GET /missing',
+      requestId: expect.any(String),
+    });
+    expect(response.headers['x-request-id']).toBe(response.json().requestId);
+  });
+});

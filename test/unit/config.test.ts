@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configReference, loadConfig, redactConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults and converts types', () => {
+    const config = loadConfig({ PORT: '9000', ELASTICSEARCH_REQUIRED: 'false' });
+    expect(config.PORT).toBe(9000);
+    expect(config.ELASTICSEARCH_REQUIRED).toBe(false);
+    expect(config.SHARDS).toBe(16);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every invalid variable at once with the expected form', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DATABASE_URL: 'not a url', RAW_STORE: 'sometimes' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/^PORT="eighty": must be integer; expected integer ≥ 0 ≤ 65535/);
+    expect(problems[1]).toMatch(/^LOG_LEVEL="loud": .*one of fatal, error, warn/);
+    expect(problems[2]).toMatch(/^DATABASE_URL="not a url": must match format "uri"/);
+    expect(problems[3]).toMatch(/^RAW_STORE="sometimes"/);
+  });
+
+  it('checks relations between variables', () => {
+    expect(() => loadConfig({ BACKPRESSURE_HIGH_WATERMARK: '10', BACKPRESSURE_LOW_WATERMARK: '20' })).toThrow(
+      /BACKPRESSURE_LOW_WATERMARK must be below BACKPRESSURE_HIGH_WATERMARK/,
+    );
+  });
+
+  it('redacts passwords in URLs', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://user:s3cret@db:5432/x' });
+    expect(JSON.stringify(redactConfig(config))).not.toContain('s3cret');
+  });
+
+  it('documents every variable', () => {
+    const table = configReference();
+    for (const name of ['PORT', 'DATABASE_URL', 'SHARDS', 'RAW_STORE']) expect(table).toContain(`| \`${name}\` |`);
+  });
+});
