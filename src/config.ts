@@ -187,7 +187,7 @@ function typeOf(schema: Record<string, unknown>): string {
 export function configReference(): string {
   const rows = Object.entries(VARIABLES).map(
     ([key, schema]) =>
-      `| \`${key}\` | ${typeOf(schema)} | ${schema.default === undefined ? '—' : `\`${String(schema.default)}\``} | ${schema.description} |`,
+      `| \`${key}\` | ${typeOf(schema)} | ${schema.default === undefined || schema.default === '' ? '—' : `\`${String(schema.default)}\``} | ${schema.description} |`,
   );
   return ['| Variable | Type | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

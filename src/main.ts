@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /** Composition root: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`. */
 import pino from 'pino';
+import { runKeysCommand, UsageError } from './cli/keys.js';
 import { ConfigError, configReference, loadConfig, redactConfig } from './config.js';
 import { probeDependencies } from './health.js';
 import { roles } from './roles.js';
 import { openServices } from './services.js';
 import { handleShutdownSignals } from './shutdown.js';
-import { runMigrations, SchemaOutdatedError } from './store/db.js';
+import { assertSchemaCurrent, openDatabase, runMigrations, SchemaOutdatedError } from './store/db.js';
 
 const USAGE = `usage: alertgate [command]
   all           gateway + workers + scheduler in one process (default)
@@ -15,6 +16,7 @@ const USAGE = `usage: alertgate [command]
   archive       archiver only
   migrate       apply database migrations
   check-config  validate the environment and config files, exit 1 on any problem
+  keys          create, list, rotate and revoke API keys (alertgate keys --help)
   config-doc    print the configuration reference as a Markdown table`;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,15 +35,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = pino({ level: config.LOG_LEVEL, base: { role: command } });
-  if (command === 'migrate') {
-    const services = openServices(config, 'migrate');
+  if (command === 'migrate' || command === 'keys') {
+    const database = openDatabase(config.DATABASE_URL, { max: 1, applicationName: `alertgate-${command}` });
     try {
+      if (command === 'keys') {
+        await assertSchemaCurrent(database.sql);
+        return await runKeysCommand(argv.slice(1), database);
+      }
       log.info('applying migrations');
-      await runMigrations(services.database);
+      await runMigrations(database);
       log.info('migrations applied');
       return 0;
     } finally {
-      await services.close();
+      await database.close();
     }
   }
   const role = roles[command];
@@ -76,8 +82,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const expected =
-      error instanceof ConfigError || error instanceof StartupError || error instanceof SchemaOutdatedError;
+    const expected = [ConfigError, StartupError, SchemaOutdatedError, UsageError].some((type) => error instanceof type);
     console.error(`alertgate: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}`);
     process.exit(1);
   },

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { createApp } from './http/app.js';
-import { registerHealthRoutes } from './http/routes/health.js';
+import { buildGateway } from './gateway.js';
 import type { Services } from './services.js';
 import { assertSchemaCurrent } from './store/db.js';
+import { startWorker } from './worker.js';
 
 /** A started role; `stop` drains in-flight work and is safe to call twice. */
 export interface RunningRole {
@@ -13,11 +13,14 @@ export type Role = (services: Services, log: Logger) => Promise<RunningRole>;
 
 const serve: Role = async (services, log) => {
   await assertSchemaCurrent(services.database.sql);
-  const { config } = services;
-  const app = await createApp(config, log);
-  registerHealthRoutes(app, services.checks);
-  await app.listen({ host: config.HOST, port: config.PORT });
-  return { stop: () => app.close() };
+  const gateway = await buildGateway(services, log);
+  await gateway.app.listen({ host: services.config.HOST, port: services.config.PORT });
+  return gateway;
+};
+
+const worker: Role = async (services, log) => {
+  await assertSchemaCurrent(services.database.sql);
+  return startWorker(services, log);
 };
 
 /** Runs several roles in one process and stops them in reverse order. */
@@ -39,5 +42,6 @@ function combine(...parts: Role[]): Role {
 
 export const roles: Record<string, Role> = {
   serve,
-  all: combine(serve),
+  worker,
+  all: combine(worker, serve),
 };

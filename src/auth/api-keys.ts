@@ -1,0 +1,119 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
+import type { Db } from '../store/db.js';
+import { apiKeys } from '../store/schema.js';
+
+/** Who a request acts as, once its key is verified. */
+export interface Principal {
+  keyId: string;
+  keyName: string;
+  tenant: string;
+  /** Provider types the key may post to; null means any. */
+  providers: readonly string[] | null;
+  isAdmin: boolean;
+}
+
+export interface CreatedKey {
+  id: string;
+  /** The plaintext key; shown once, never stored. */
+  key: string;
+}
+
+/** Keys are stored as SHA-256 digests; the plaintext leaves the process only when created. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** 32 random bytes, base64url, with a recognisable prefix for secret scanners. */
+export function generateKey(): string {
+  return `ag_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Creates, rotates, revokes, lists and verifies API keys. Verification is cached briefly. */
+export class ApiKeyStore {
+  private readonly cache: LRUCache<string, Principal | false>;
+
+  constructor(
+    private readonly db: Db,
+    /** How long a verified (or rejected) key is trusted without a database read; bounds revocation delay. */
+    cacheTtlMs = 10_000,
+  ) {
+    this.cache = new LRUCache({ max: 10_000, ttl: cacheTtlMs });
+  }
+
+  async create(input: {
+    tenant: string;
+    name: string;
+    providers?: string[] | null;
+    isAdmin?: boolean;
+  }): Promise<CreatedKey> {
+    const key = generateKey();
+    const [row] = await this.db
+      .insert(apiKeys)
+      .values({
+        tenant: input.tenant,
+        name: input.name,
+        keyHash: hashKey(key),
+        providers: input.providers ?? null,
+        isAdmin: input.isAdmin ?? false,
+      })
+      .returning({ id: apiKeys.id });
+    return { id: (row as { id: string }).id, key };
+  }
+
+  /** Issues a new key with the same scope; the old one keeps working until revoked, so clients can switch without downtime. */
+  async rotate(id: string): Promise<CreatedKey> {
+    const [old] = await this.db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+    if (!old) throw new Error(`no active key with id ${id}`);
+    return this.create({ tenant: old.tenant, name: old.name, providers: old.providers, isAdmin: old.isAdmin });
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const rows = await this.db
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+      .returning({ keyHash: apiKeys.keyHash });
+    for (const row of rows) this.cache.delete(row.keyHash);
+    return rows.length > 0;
+  }
+
+  async list(tenant?: string) {
+    const rows = await this.db
+      .select({
+        id: apiKeys.id,
+        tenant: apiKeys.tenant,
+        name: apiKeys.name,
+        providers: apiKeys.providers,
+        isAdmin: apiKeys.isAdmin,
+        createdAt: apiKeys.createdAt,
+        revokedAt: apiKeys.revokedAt,
+      })
+      .from(apiKeys)
+      .where(tenant ? eq(apiKeys.tenant, tenant) : undefined)
+      .orderBy(apiKeys.createdAt);
+    return rows;
+  }
+
+  /** The principal for a plaintext key, or null when it is unknown or revoked. */
+  async verify(key: string): Promise<Principal | null> {
+    const digest = hashKey(key);
+    const cached = this.cache.get(digest);
+    if (cached !== undefined) return cached || null;
+    const [row] = await this.db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, digest), isNull(apiKeys.revokedAt)));
+    // The lookup is by digest; comparing digests in constant time keeps timing independent of the stored value.
+    const principal =
+      row && timingSafeEqual(Buffer.from(row.keyHash, 'hex'), Buffer.from(digest, 'hex'))
+        ? { keyId: row.id, keyName: row.name, tenant: row.tenant, providers: row.providers, isAdmin: row.isAdmin }
+        : null;
+    this.cache.set(digest, principal ?? false);
+    return principal;
+  }
+}

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import { DedupRuleCache } from './alert/dedup-rules.js';
+import { ApiKeyStore } from './auth/api-keys.js';
+import type { Config } from './config.js';
+import { type App, createApp } from './http/app.js';
+import { createAuthenticate } from './http/authenticate.js';
+import { registerAdminRoutes } from './http/routes/admin.js';
+import { registerHealthRoutes } from './http/routes/health.js';
+import { registerIngestRoutes } from './http/routes/ingest.js';
+import { registerMetricsRoute } from './http/routes/metrics.js';
+import { registerProviderRoutes } from './http/routes/providers.js';
+import { RawPolicy } from './ingest/raw-policy.js';
+import { SnsConfirmer } from './ingest/sns-confirmer.js';
+import { PROVIDER_ADAPTERS } from './providers/catalog.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { Backpressure } from './queue/backpressure.js';
+import { IngestDeadLetters } from './queue/dead-letters.js';
+import { IngestQueues } from './queue/ingest-queues.js';
+import { RateLimits } from './ratelimit/limits.js';
+import { TokenBucketStore } from './ratelimit/token-bucket-store.js';
+import type { Services } from './services.js';
+
+export interface Gateway {
+  app: App;
+  queues: IngestQueues;
+  backpressure: Backpressure;
+  stop(): Promise<void>;
+}
+
+/** Builds the HTTP gateway with every route; the caller decides whether to listen. */
+export async function buildGateway(
+  services: Services,
+  log: Logger,
+  config: Config = services.config,
+): Promise<Gateway> {
+  const { database, redis } = services;
+  const keys = new ApiKeyStore(database.db);
+  const rules = new DedupRuleCache(database.db);
+  const queues = new IngestQueues(redis, config.SHARDS, config.QUEUE_PREFIX);
+  const deadLetters = new IngestDeadLetters(redis, config.QUEUE_PREFIX);
+  const backpressure = new Backpressure(queues, redis, config.QUEUE_PREFIX, {
+    highWatermark: config.BACKPRESSURE_HIGH_WATERMARK,
+    lowWatermark: config.BACKPRESSURE_LOW_WATERMARK,
+    maxAgeMs: config.BACKPRESSURE_MAX_AGE_SECONDS * 1000,
+    criticalHardLimit: config.BACKPRESSURE_CRITICAL_HARD_LIMIT,
+    sampleIntervalMs: 500,
+  });
+  const bucketPrefix = `${config.QUEUE_PREFIX}:bucket:`;
+  await rules.start();
+  await backpressure.start();
+
+  const app = await createApp(config, log);
+  const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
+  registerHealthRoutes(app, services.checks);
+  registerMetricsRoute(app);
+  registerProviderRoutes(app, registry);
+  await registerIngestRoutes(app, {
+    registry,
+    queues,
+    backpressure,
+    rules,
+    rawPolicy: new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS),
+    limits: RateLimits.fromConfig(config),
+    bucketStore: class extends TokenBucketStore {
+      constructor() {
+        super(redis, bucketPrefix);
+      }
+    },
+    sns: new SnsConfirmer(redis, config.QUEUE_PREFIX, app.log),
+    authenticate: createAuthenticate(keys, { admin: false }),
+    maxAlertsPerRequest: config.MAX_ALERTS_PER_REQUEST,
+  });
+  registerAdminRoutes(app, {
+    authenticate: createAuthenticate(keys, { admin: true }),
+    db: database.db,
+    rules,
+    deadLetters,
+    queues,
+  });
+  await app.ready();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    app,
+    queues,
+    backpressure,
+    stop: () => {
+      stopped ??= (async () => {
+        await app.close();
+        backpressure.stop();
+        rules.stop();
+        await Promise.allSettled([queues.close(), deadLetters.close()]);
+      })();
+      return stopped;
+    },
+  };
+}

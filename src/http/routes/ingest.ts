@@ -1,0 +1,195 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { DedupRuleCache } from '../../alert/dedup-rules.js';
+import { normalizeRequest } from '../../ingest/normalize-request.js';
+import type { RawPolicy } from '../../ingest/raw-policy.js';
+import type { SnsConfirmer } from '../../ingest/sns-confirmer.js';
+import * as metrics from '../../metrics.js';
+import type { ProviderRegistry, RegisteredProvider } from '../../providers/registry.js';
+import type { Backpressure } from '../../queue/backpressure.js';
+import type { IngestQueues } from '../../queue/ingest-queues.js';
+import type { RateLimits } from '../../ratelimit/limits.js';
+import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
+import type { App } from '../app.js';
+import { principalOf } from '../authenticate.js';
+import { ApiError } from '../errors.js';
+import { ErrorBody } from '../schemas.js';
+import { registerIngestBodyParsers } from './ingest-body.js';
+
+export interface IngestDeps {
+  registry: ProviderRegistry;
+  queues: IngestQueues;
+  backpressure: Backpressure;
+  rules: DedupRuleCache;
+  rawPolicy: RawPolicy;
+  limits: RateLimits;
+  bucketStore: new () => TokenBucketStore;
+  sns: SnsConfirmer;
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  maxAlertsPerRequest: number;
+}
+
+const IngestQuery = Type.Object({
+  provider_id: Type.Optional(Type.String({ maxLength: 255, description: 'Provider instance the alerts belong to.' })),
+  provider_name: Type.Optional(
+    Type.String({ maxLength: 255, description: 'Used as provider_id when that is absent.' }),
+  ),
+  fingerprint: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Overrides every fingerprint.' }),
+  ),
+  api_key: Type.Optional(Type.String({ description: 'API key, when no header can be set.' })),
+});
+
+const Accepted = Type.Object({
+  task_name: Type.String({ description: "Keep's field: the request id." }),
+  requestId: Type.String(),
+  accepted: Type.Integer({ description: 'Alerts durably enqueued.' }),
+  skipped: Type.Array(Type.String(), { description: 'Payload items deliberately ignored, with the reason.' }),
+});
+
+const SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }, { basic: [] }];
+
+const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  413: ErrorBody,
+  415: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};
+
+/** Keep-compatible ingestion: POST /alerts/event[/{provider_type}], also under /api/v1. */
+export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
+  await app.register(async (scope) => {
+    registerIngestBodyParsers(scope);
+    await scope.register(rateLimit, {
+      global: false,
+      hook: 'preParsing',
+      store: deps.bucketStore,
+      enableDraftSpec: true,
+      keyGenerator: (request) => `${principalOf(request).keyId}:${providerTypeOf(request)}`,
+      max: (request) => deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request)).capacity,
+      timeWindow: (request) => {
+        const bucket = deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request));
+        return (bucket.capacity / bucket.refillPerSecond) * 1000;
+      },
+      onExceeded: (request) =>
+        metrics.rejectedRequests.inc({ provider: providerTypeOf(request), reason: 'rate_limited' }),
+      errorResponseBuilder: (request, context) =>
+        new ApiError(
+          'rate_limited',
+          `rate limit for provider "${providerTypeOf(request)}" exceeded: ${context.max} requests per bucket; retry in ${context.after}`,
+          {
+            provider: providerTypeOf(request),
+            limit: context.max,
+            retryAfterSeconds: Math.ceil(context.ttl / 1000),
+          },
+        ),
+    });
+
+    for (const prefix of ['', '/api/v1']) {
+      const routeOptions = (summary: string, params?: ReturnType<typeof Type.Object>) => ({
+        onRequest: deps.authenticate,
+        config: { rateLimit: {} },
+        schema: {
+          tags: ['ingest'],
+          summary,
+          security: SECURITY,
+          querystring: IngestQuery,
+          ...(params ? { params } : {}),
+          response: { 202: Accepted, ...errorResponses },
+        },
+      });
+      scope.post(
+        `${prefix}/alerts/event`,
+        routeOptions('Ingest alerts in Keep format (object or array)'),
+        (request, reply) => ingest(request, reply, deps),
+      );
+      scope.post(
+        `${prefix}/alerts/event/:provider_type`,
+        routeOptions('Ingest a provider webhook payload', Type.Object({ provider_type: Type.String() })),
+        (request, reply) => ingest(request, reply, deps),
+      );
+    }
+  });
+}
+
+function providerTypeOf(request: FastifyRequest): string {
+  return (request.params as { provider_type?: string }).provider_type ?? 'keep';
+}
+
+async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
+  const principal = principalOf(request);
+  const providerType = providerTypeOf(request);
+  const provider = resolveProvider(deps.registry, providerType);
+  if (principal.providers && !principal.providers.includes(provider.adapter.type)) {
+    throw new ApiError('forbidden', `this API key may not post "${provider.adapter.type}" alerts`, {
+      allowed: principal.providers,
+    });
+  }
+  if (request.body === undefined || request.body === null)
+    throw new ApiError('invalid_json', 'the request body is empty');
+  const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
+  const providerId = query.provider_id ?? query.provider_name ?? null;
+  const result = normalizeRequest(provider, request.body, {
+    tenant: principal.tenant,
+    requestId: request.id,
+    now: new Date(),
+    providerId,
+    fingerprintOverride: query.fingerprint ?? null,
+    rule: deps.rules.ruleFor(principal.tenant, provider.adapter.type, providerId),
+    maxAlerts: deps.maxAlertsPerRequest,
+  });
+  if (result.kind === 'confirm-subscription') {
+    const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);
+    return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted: 0, skipped: [outcome] });
+  }
+  if (result.alerts.length > 0) {
+    const admission = deps.backpressure.admit(result.alerts.some((alert) => alert.severity === 'critical'));
+    if (!admission.ok) {
+      metrics.rejectedRequests.inc({ provider: provider.adapter.type, reason: 'backpressure' });
+      throw new ApiError(
+        'backpressure',
+        `ingestion is shedding load (${admission.reason === 'queue_depth' ? 'queue too deep' : 'queue too old'}); retry in ${admission.retryAfterSeconds}s`,
+        { reason: admission.reason, retryAfterSeconds: admission.retryAfterSeconds },
+        { 'retry-after': String(admission.retryAfterSeconds) },
+      );
+    }
+    try {
+      await deps.queues.enqueue({
+        requestId: request.id,
+        tenant: principal.tenant,
+        providerType: provider.adapter.type,
+        alerts: result.alerts,
+        raw: deps.rawPolicy.select(provider.adapter.type, request.body),
+      });
+    } catch (error) {
+      request.log.error({ err: error }, 'enqueue failed');
+      throw new ApiError(
+        'service_unavailable',
+        'the queue is unavailable; nothing was accepted, retry later',
+        undefined,
+        {
+          'retry-after': '5',
+        },
+      );
+    }
+  }
+  metrics.acceptedAlerts.inc({ provider: provider.adapter.type }, result.alerts.length);
+  metrics.acceptedBytes.inc({ provider: provider.adapter.type }, Number(request.headers['content-length'] ?? 0));
+  return reply
+    .status(202)
+    .send({ task_name: request.id, requestId: request.id, accepted: result.alerts.length, skipped: result.skipped });
+}
+
+function resolveProvider(registry: ProviderRegistry, providerType: string): RegisteredProvider {
+  const provider = registry.get(providerType);
+  if (!provider) {
+    throw new ApiError('unknown_provider', `Provider ${providerType} not found`, { supported: registry.types() });
+  }
+  return provider;
+}

@@ -1,0 +1,87 @@
+import type { Alert, AlertDraft } from '../alert/alert.js';
+import type { DedupRule } from '../alert/dedup-rules.js';
+import { clampFingerprint, defaultFingerprint, fieldsFingerprint } from '../alert/fingerprint.js';
+import { alertId } from '../alert/identity.js';
+import { stripNul } from '../alert/sanitize.js';
+import { ApiError } from '../http/errors.js';
+import type { RegisteredProvider } from '../providers/registry.js';
+
+export interface IngestContext {
+  tenant: string;
+  requestId: string;
+  now: Date;
+  providerId: string | null;
+  /** `?fingerprint=` overrides every alert's fingerprint, as in Keep. */
+  fingerprintOverride: string | null;
+  rule: DedupRule;
+  maxAlerts: number;
+}
+
+export type NormalizedRequest =
+  | { kind: 'alerts'; alerts: Alert[]; skipped: string[] }
+  | { kind: 'confirm-subscription'; subscribeUrl: string; topicArn: string };
+
+/**
+ * Validates a parsed body against the provider's compiled schema and maps it to canonical alerts.
+ * A top-level array is a list of payloads. Any invalid item rejects the whole request (422,
+ * naming the path), so nothing is half-accepted.
+ */
+export function normalizeRequest(provider: RegisteredProvider, body: unknown, ctx: IngestContext): NormalizedRequest {
+  const items = Array.isArray(body) ? body : [body];
+  if (items.length === 0) throw new ApiError('invalid_payload', 'the request carries an empty array: no alerts');
+  const drafts: AlertDraft[] = [];
+  const skipped: string[] = [];
+  for (const [index, item] of items.entries()) {
+    const prefix = Array.isArray(body) ? `/${index}` : '';
+    const problem = provider.firstError(item);
+    if (problem) {
+      const path = `${prefix}${problem.path}` || '/';
+      throw new ApiError('invalid_payload', `${provider.adapter.type} payload ${path}: ${problem.message}`, {
+        path,
+        provider: provider.adapter.type,
+        docs: provider.adapter.docsUrl,
+      });
+    }
+    const result = provider.adapter.normalize(item, { now: ctx.now, providerId: ctx.providerId });
+    if (result.kind === 'confirm-subscription') {
+      if (items.length > 1) throw new ApiError('invalid_payload', 'a subscription confirmation cannot be batched');
+      return result;
+    }
+    if (result.kind === 'skip') skipped.push(result.reason);
+    else drafts.push(...result.alerts);
+    if (drafts.length > ctx.maxAlerts) {
+      throw new ApiError('payload_too_large', `the request carries more than ${ctx.maxAlerts} alerts`, {
+        maxAlerts: ctx.maxAlerts,
+      });
+    }
+  }
+  const receivedAt = ctx.now.toISOString();
+  const alerts = drafts.map((draft, index) => toAlert(stripNul(draft), index, provider.adapter.type, receivedAt, ctx));
+  return { kind: 'alerts', alerts, skipped };
+}
+
+function toAlert(
+  draft: AlertDraft,
+  index: number,
+  providerType: string,
+  receivedAt: string,
+  ctx: IngestContext,
+): Alert {
+  const { id, fingerprint, ...rest } = draft;
+  const fieldsRule = ctx.rule.fingerprintFields;
+  const chosen =
+    ctx.fingerprintOverride ??
+    (fieldsRule.length > 0 ? fieldsFingerprint({ ...draft.extra, ...draft }, fieldsRule, draft.name) : null) ??
+    fingerprint ??
+    defaultFingerprint(draft.name);
+  return {
+    ...rest,
+    id: alertId(ctx.tenant, ctx.requestId, index),
+    eventId: id,
+    fingerprint: clampFingerprint(chosen),
+    tenant: ctx.tenant,
+    providerType,
+    providerId: ctx.providerId,
+    receivedAt,
+  };
+}

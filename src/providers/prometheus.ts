@@ -1,0 +1,164 @@
+/**
+ * Prometheus Alertmanager webhook (`webhook_config`, payload version 4) → alert drafts, mapped as
+ * Keep's prometheus provider does (keep-compat §5.1). Batched: one draft per `alerts[]` item; a
+ * body without `alerts` is a single alert (e.g. an item of Prometheus' own /api/v1/alerts).
+ */
+import { type Static, Type } from 'typebox';
+import type { AlertDraft, Severity, Status } from '../alert/alert.js';
+import type { NormalizeContext, ProviderAdapter } from './adapter.js';
+
+const alertSchema = Type.Object({
+  labels: Type.Object({ alertname: Type.String() }),
+  annotations: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  status: Type.Optional(Type.String()),
+  state: Type.Optional(Type.String()),
+  fingerprint: Type.Optional(Type.String()),
+});
+
+const schema = Type.Union([Type.Object({ alerts: Type.Array(alertSchema) }), alertSchema]);
+
+export type PrometheusPayload = Static<typeof schema>;
+type PrometheusAlert = Static<typeof alertSchema>;
+
+const STATUS: Readonly<Record<string, Status>> = { firing: 'firing', resolved: 'resolved' };
+
+const SEVERITY: Readonly<Record<string, Severity>> = {
+  critical: 'critical',
+  error: 'high',
+  high: 'high',
+  warning: 'warning',
+  medium: 'warning',
+  info: 'info',
+  low: 'low',
+};
+
+/** Raw alert keys consumed by the mapping itself (never spread into extra). */
+const CONSUMED = ['labels', 'annotations', 'state', 'status', 'fingerprint'];
+
+/** Draft keys a vendor field must not shadow when spread into extra. */
+const RESERVED = new Set(['id', 'name', 'status', 'severity', 'fingerprint', 'lastReceived', 'source', 'labels']);
+
+/** AlertDto attributes that are never null after construction, so Keep never overwrites them with a label. */
+const ALWAYS_SET = new Set([
+  ...RESERVED,
+  'firingCounter',
+  'unresolvedCounter',
+  'isFullDuplicate',
+  'isPartialDuplicate',
+  'pushed',
+  'deleted',
+  'dismissed',
+  'isNoisy',
+  'enriched_fields',
+]);
+
+const NULLABLE_TEXT = ['description', 'message', 'service', 'environment', 'url'] as const;
+type NullableText = (typeof NULLABLE_TEXT)[number];
+
+const UUID = /^(urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+
+export const prometheusAdapter: ProviderAdapter<PrometheusPayload> = {
+  type: 'prometheus',
+  aliases: ['alertmanager'],
+  displayName: 'Prometheus Alertmanager',
+  docsUrl: 'https://prometheus.io/docs/alerting/latest/configuration/#webhook_config',
+  fingerprintFields: ['fingerprint'],
+  schema,
+  normalize(payload, ctx) {
+    if ('alerts' in payload) {
+      const { alerts, ...group } = payload;
+      return { kind: 'alerts', alerts: alerts.map((alert) => toDraft(alert, group, ctx)) };
+    }
+    return { kind: 'alerts', alerts: [toDraft(payload, null, ctx)] };
+  },
+};
+
+function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, ctx: NormalizeContext): AlertDraft {
+  const raw: Record<string, unknown> = alert;
+  const id = typeof raw.id === 'string' && UUID.test(raw.id) ? raw.id : alert.labels.alertname;
+  // Keep pops `description` from the annotations as received (before lower-casing the keys).
+  const { description: rawDescription, ...rawAnnotations } = alert.annotations ?? {};
+  const description = rawDescription ? rawDescription : get(rawAnnotations, 'summary', id);
+  const labels = lowerKeys(alert.labels);
+  const annotations = lowerKeys(rawAnnotations);
+  const environment = get(labels, 'environment', 'unknown');
+  delete labels.environment;
+  const payload = omit(raw, CONSUMED);
+  const extra: Record<string, unknown> = { annotations, payload };
+  for (const [key, value] of Object.entries(payload)) {
+    if (key !== 'id' && !RESERVED.has(key)) extra[key] = value;
+  }
+  if (group) extra.group = group;
+  const draft: AlertDraft = {
+    id,
+    name: id,
+    status: lookup(STATUS, alert.state || alert.status, 'firing'),
+    severity: lookup(SEVERITY, labels.severity, 'info'),
+    fingerprint: alert.fingerprint ?? null,
+    lastReceived: ctx.now.toISOString(),
+    description: text(description),
+    message: null,
+    source: ['prometheus'],
+    service: text(get(labels, 'service', get(annotations, 'service', null))),
+    environment: text(environment),
+    url: null,
+    labels: toLabelRecord(labels),
+    extra,
+  };
+  copyLabelsToAttributes(draft, labels);
+  for (const key of ['value', 'instance', 'job']) {
+    if (!Object.hasOwn(extra, key)) extra[key] = '';
+  }
+  return draft;
+}
+
+/**
+ * Keep sets every label as a top-level attribute of the alert unless that attribute is already
+ * set: empty canonical text fields are filled, other labels land in extra if not present there.
+ */
+export function copyLabelsToAttributes(draft: AlertDraft, labels: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(labels)) {
+    if (value === null || value === undefined || ALWAYS_SET.has(key)) continue;
+    if (isNullableText(key)) {
+      if (draft[key] === null) draft[key] = text(value);
+    } else if (!Object.hasOwn(draft.extra, key)) {
+      draft.extra[key] = value;
+    }
+  }
+}
+
+function isNullableText(key: string): key is NullableText {
+  return (NULLABLE_TEXT as readonly string[]).includes(key);
+}
+
+/** Python's dict.get: the stored value (even null) when the key exists, else the fallback. */
+function get(source: Record<string, unknown>, key: string, fallback: unknown): unknown {
+  return Object.hasOwn(source, key) ? source[key] : fallback;
+}
+
+function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
+}
+
+function lowerKeys(source: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(source).map(([key, value]) => [key.toLowerCase(), value]));
+}
+
+function omit(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(source).filter(([key]) => !keys.includes(key)));
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
+function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value === null || value === undefined) continue;
+    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return labels;
+}
