@@ -11,6 +11,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/es-templates ./es-templates
 COPY package.json ./
 USER node
 EXPOSE 8080

@@ -27,6 +27,8 @@ ensure_packages() {
   command -v mvn >/dev/null || missing+=(maven)
   command -v unzip >/dev/null || missing+=(unzip)
   command -v curl >/dev/null || missing+=(curl)
+  # Headless browser for the admin page's end-to-end test (test/e2e).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

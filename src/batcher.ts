@@ -10,6 +10,11 @@ export interface BatcherOptions {
   maxWaitMs: number;
 }
 
+/** A per-item failure inside a batch that otherwise succeeded: only that item's promise rejects. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
 interface Pending<T, R> {
   item: T;
   weight: number;
@@ -31,8 +36,8 @@ export class Batcher<T, R> {
 
   constructor(
     private readonly options: BatcherOptions,
-    /** Writes a batch; returns one result per item, in order. */
-    private readonly flushBatch: (items: T[], trigger: FlushTrigger) => Promise<R[]>,
+    /** Writes a batch; returns one result (or ItemFailure) per item, in order. Throwing fails them all. */
+    private readonly flushBatch: (items: T[], trigger: FlushTrigger) => Promise<(R | ItemFailure)[]>,
   ) {
     this.currentSize = options.size;
   }
@@ -77,7 +82,11 @@ export class Batcher<T, R> {
         batch.map((entry) => entry.item),
         trigger,
       );
-      for (const [i, entry] of batch.entries()) entry.resolve(results[i] as R);
+      for (const [i, entry] of batch.entries()) {
+        const result = results[i];
+        if (result instanceof ItemFailure) entry.reject(result.error);
+        else entry.resolve(result as R);
+      }
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     }

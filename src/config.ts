@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { RawPolicy } from './ingest/raw-policy.js';
+
+/** Development-only cursor key: a fixed value so several local instances accept each other's cursors. */
+export const DEV_SEARCH_CURSOR_SECRET = 'alertgate-development-search-cursor-key';
 
 /**
  * Every environment variable Alertgate reads, with its default and meaning. The README's
@@ -13,12 +17,16 @@ export const ConfigSchema = Type.Object({
     default: 'info',
     description: 'pino log level.',
   }),
+  LOG_REQUESTS: Type.Boolean({
+    default: false,
+    description: 'Log every HTTP request (off by default: at high volume the log would cost more than the request).',
+  }),
   DATABASE_URL: Type.String({
     format: 'uri',
     default: 'postgres://alertgate:alertgate@127.0.0.1:55432/alertgate',
     description: 'PostgreSQL connection URL (default: the local stack).',
   }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10, description: 'Connections per process.' }),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 20, description: 'Connections per process.' }),
   REDIS_URL: Type.String({
     format: 'uri',
     default: 'redis://127.0.0.1:56379',
@@ -56,6 +64,11 @@ export const ConfigSchema = Type.Object({
     default: 30_000,
     description: 'Whole-request timeout; also bounds slow bodies.',
   }),
+  API_KEY_CACHE_MS: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description: 'How long a verified API key is trusted without a database read; bounds how late a revocation bites.',
+  }),
   RATE_LIMIT_CAPACITY: Type.Integer({
     minimum: 1,
     default: 20_000,
@@ -89,13 +102,77 @@ export const ConfigSchema = Type.Object({
     default: 1_000_000,
     description: 'Critical alerts are still admitted above the high watermark up to this depth.',
   }),
+  QUEUE_SAMPLE_INTERVAL_MS: Type.Integer({
+    minimum: 100,
+    default: 1000,
+    description: 'How often the gateway samples every queue for its metrics, /admin/queues/health and the admin page.',
+  }),
+  HEALTH_QUEUE_DEPTH_DEGRADED: Type.Integer({
+    minimum: 1,
+    default: 100_000,
+    description: 'Waiting jobs (all ingest shards together, or the publish queue) from which queue health is degraded.',
+  }),
+  HEALTH_QUEUE_DEPTH_UNHEALTHY: Type.Integer({
+    minimum: 1,
+    default: 400_000,
+    description: 'Waiting jobs from which queue health is unhealthy (HTTP 503).',
+  }),
+  HEALTH_QUEUE_AGE_DEGRADED_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 60,
+    description: 'Age of the oldest waiting ingest or publish job from which queue health is degraded.',
+  }),
+  HEALTH_QUEUE_AGE_UNHEALTHY_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 300,
+    description: 'Age of the oldest waiting job from which queue health is unhealthy (HTTP 503).',
+  }),
+  HEALTH_WORKER_LIVENESS_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'A worker silent for longer is not counted as live; no live worker makes queue health unhealthy.',
+  }),
+  STATS_SHARE_INTERVAL_MS: Type.Integer({
+    minimum: 100,
+    default: 1000,
+    description: 'How often each process shares its counters through Redis for the admin page and self-alerts.',
+  }),
+  ADMIN_UI_DIR: Type.Optional(
+    Type.String({ description: 'Directory of the built admin page (default: `dist/admin` of this installation).' }),
+  ),
+  SELF_ALERT_RULES_FILE: Type.Optional(
+    Type.String({ description: 'JSON/YAML file of self-alert rules (default: the built-in rules in the README).' }),
+  ),
+  SELF_ALERT_TENANT: Type.String({
+    minLength: 1,
+    default: 'alertgate',
+    description: 'Tenant that self-alerts (provider `alertgate`) are stored and published under.',
+  }),
+  SELF_ALERT_INTERVAL_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 15,
+    description: 'How often self-alert rules are evaluated (by one gateway at a time).',
+  }),
   BATCH_SIZE: Type.Integer({ minimum: 1, default: 1000, description: 'Alerts per committed batch.' }),
   BATCH_MAX_SIZE: Type.Integer({ minimum: 1, default: 5000, description: 'Batch size ceiling under backlog.' }),
   BATCH_MAX_WAIT_MS: Type.Integer({ minimum: 1, default: 50, description: 'Longest wait to fill a batch.' }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
-    default: availableParallelism(),
-    description: 'Batches committed in parallel per worker process (default: CPU count).',
+    default: 4 * availableParallelism(),
+    description:
+      'Batches (one per shard at a time) committed in parallel per worker process; commits wait on I/O, so default 4 × CPU count.',
+  }),
+  WORKER_JOBS_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 200,
+    description: 'Jobs one shard consumer holds at once (the next batch fills from these).',
+  }),
+  JOB_LOCK_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description:
+      'How long a worker holds a job before another may take it over (a crashed worker’s jobs wait this long).',
   }),
   BLOOM_CAPACITY: Type.Integer({ minimum: 1000, default: 1_000_000, description: 'Expected items per shard bloom.' }),
   BLOOM_ERROR_RATE: Type.Number({
@@ -126,7 +203,176 @@ export const ConfigSchema = Type.Object({
   }),
   RAW_STORE_PROVIDERS: Type.String({
     default: '',
-    description: 'Per-provider raw storage overrides, e.g. `datadog=all,prometheus=sample:0.1`.',
+    description: 'Per-provider raw storage overrides, `;`-separated, e.g. `datadog=all;prometheus=sample:0.1`.',
+  }),
+  TARGETS_FILE: Type.Optional(
+    Type.String({ description: 'JSON/YAML file of downstream publish targets (read-only beside the admin API ones).' }),
+  ),
+  PUBLISH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    default: 256,
+    description: 'Most target requests in flight per worker process (global bound across targets).',
+  }),
+  PUBLISH_JOB_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    default: 64,
+    description: 'Publish jobs (batch fan-outs and per-target retries) processed in parallel per worker process.',
+  }),
+  PUBLISH_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: "Default time one target's delivery may take before it is aborted (a target's timeoutMs overrides).",
+  }),
+  PUBLISH_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Attempts per (batch, target) before a transiently failing delivery is dead-lettered.',
+  }),
+  PUBLISH_BACKOFF_BASE_MS: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'First retry delay; doubles per attempt, with jitter, unless Retry-After says otherwise.',
+  }),
+  PUBLISH_BACKOFF_MAX_MS: Type.Integer({ minimum: 1, default: 300_000, description: 'Longest retry delay.' }),
+  PUBLISH_RETRY_WINDOW_MS: Type.Integer({
+    minimum: 1000,
+    default: 3_600_000,
+    description: 'Longest a delivery may keep waiting (throttled, circuit open) before it is dead-lettered.',
+  }),
+  PUBLISH_UNHEALTHY_AFTER: Type.Integer({
+    minimum: 1,
+    default: 3,
+    description: 'Consecutive failures after which a target is unhealthy and skipped until a success or probe.',
+  }),
+  PUBLISH_HEALTH_PROBE_MS: Type.Integer({
+    minimum: 100,
+    default: 30_000,
+    description: 'How often an unhealthy target is sent one delivery as a probe.',
+  }),
+  PUBLISH_CIRCUIT_THRESHOLD: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: "Consecutive failures that open a target's circuit breaker (per process).",
+  }),
+  PUBLISH_CIRCUIT_HALF_OPEN_MS: Type.Integer({
+    minimum: 100,
+    default: 30_000,
+    description: 'Cool-down before an open circuit lets one trial request through.',
+  }),
+  PUBLISH_LOG_RETENTION_HOURS: Type.Integer({
+    minimum: 1,
+    default: 72,
+    description: 'publish_log rows older than this are deleted.',
+  }),
+  PUBLISH_DLQ_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 14,
+    description: 'Publish dead letters older than this are deleted.',
+  }),
+  PUBLISH_TARGETS_REFRESH_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How often workers reload the targets managed through the admin API.',
+  }),
+  ARCHIVE_AFTER_DAYS: Type.Integer({
+    minimum: 1,
+    default: 7,
+    description: 'Daily partitions older than this many full days are moved to Elasticsearch.',
+  }),
+  ARCHIVE_DELETE_AFTER_DAYS: Type.Integer({
+    minimum: 2,
+    default: 365,
+    description: 'Archived daily indices older than this are deleted (by ILM, or by the archiver when ILM is absent).',
+  }),
+  ARCHIVE_INDEX_PREFIX: Type.String({
+    default: 'alerts-archive',
+    pattern: '^[a-z0-9][a-z0-9.-]{0,200}$',
+    description: 'Archive indices are `<prefix>-YYYY.MM.DD` (raw payloads `<prefix>_raw-YYYY.MM.DD`).',
+  }),
+  ARCHIVE_RAW: Type.Enum(['drop', 'archive'], {
+    default: 'drop',
+    description: 'Raw payload partitions: copy to their own daily index before dropping, or just drop.',
+  }),
+  ARCHIVE_INTERVAL_MINUTES: Type.Integer({
+    minimum: 1,
+    default: 60,
+    description: 'Archiver schedule: runs at every multiple of this interval (wall clock).',
+  }),
+  ARCHIVE_INDEX_SHARDS: Type.Integer({
+    minimum: 1,
+    maximum: 1024,
+    default: 1,
+    description: 'Primary shards per daily archive index.',
+  }),
+  ARCHIVE_INDEX_REPLICAS: Type.String({
+    default: '0-1',
+    pattern: '^\\d+(-(\\d+|all))?$',
+    description:
+      'Replicas per archive index: a count (`1`) or an auto-expand range (`0-1`: one when a second node exists).',
+  }),
+  ARCHIVE_BULK_BYTES: Type.Integer({
+    minimum: 65_536,
+    default: 8_000_000,
+    description: 'Size of one `_bulk` request body while archiving.',
+  }),
+  ARCHIVE_BULK_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 4,
+    description: '`_bulk` requests in flight while archiving (memory ≈ this × ARCHIVE_BULK_BYTES).',
+  }),
+  SEARCH_CURSOR_SECRET: Type.String({
+    minLength: 32,
+    default: DEV_SEARCH_CURSOR_SECRET,
+    description:
+      'HMAC key signing search cursors; set the same random value (≥ 32 characters) on every instance. The default is for development only.',
+  }),
+  SEARCH_POSTGRES_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    default: 5000,
+    description: 'Deadline of the PostgreSQL part of a search; past it the answer is partial.',
+  }),
+  SEARCH_ELASTICSEARCH_TIMEOUT_MS: Type.Integer({
+    minimum: 50,
+    default: 5000,
+    description: 'Deadline of the Elasticsearch part of a search; past it the answer is partial.',
+  }),
+  SEARCH_TOTAL_LIMIT: Type.Integer({
+    minimum: 100,
+    maximum: 1_000_000,
+    default: 1000,
+    description:
+      "Each store stops counting a search's matches here (`total.relation` becomes `gte`); higher values cost latency on broad queries.",
+  }),
+  REALTIME_REPLAY_EVENTS: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description:
+      'Events (committed alerts and lifecycle changes) kept in Redis for `Last-Event-ID` resume of the streams (stream MAXLEN, approximate).',
+  }),
+  REALTIME_CLIENT_BUFFER_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'Unsent bytes one stream subscriber may accumulate before it is dropped as a slow consumer.',
+  }),
+  REALTIME_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    default: 15_000,
+    description:
+      'Interval of stream heartbeats (SSE comments, WebSocket pings); a WebSocket client missing one is dropped.',
+  }),
+  REALTIME_MAX_CLIENTS: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'Stream subscribers one gateway serves at once; more are answered 503.',
+  }),
+  ESCALATION_FILE: Type.Optional(
+    Type.String({ description: 'JSON/YAML file of escalation policies (read-only beside the admin API ones).' }),
+  ),
+  ESCALATION_REFRESH_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How often workers reload the escalation policies managed through the admin API.',
   }),
 });
 
@@ -165,6 +411,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('BACKPRESSURE_LOW_WATERMARK must be below BACKPRESSURE_HIGH_WATERMARK');
   }
   if (config.BATCH_MAX_SIZE < config.BATCH_SIZE) problems.push('BATCH_MAX_SIZE must be at least BATCH_SIZE');
+  if (!reported.has('RAW_STORE')) {
+    try {
+      new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (config.HEALTH_QUEUE_DEPTH_UNHEALTHY < config.HEALTH_QUEUE_DEPTH_DEGRADED)
+    problems.push('HEALTH_QUEUE_DEPTH_UNHEALTHY must be at least HEALTH_QUEUE_DEPTH_DEGRADED');
+  if (config.HEALTH_QUEUE_AGE_UNHEALTHY_SECONDS < config.HEALTH_QUEUE_AGE_DEGRADED_SECONDS)
+    problems.push('HEALTH_QUEUE_AGE_UNHEALTHY_SECONDS must be at least HEALTH_QUEUE_AGE_DEGRADED_SECONDS');
+  if (config.PUBLISH_BACKOFF_MAX_MS < config.PUBLISH_BACKOFF_BASE_MS)
+    problems.push('PUBLISH_BACKOFF_MAX_MS must be at least PUBLISH_BACKOFF_BASE_MS');
+  if (config.ARCHIVE_DELETE_AFTER_DAYS <= config.ARCHIVE_AFTER_DAYS)
+    problems.push('ARCHIVE_DELETE_AFTER_DAYS must be above ARCHIVE_AFTER_DAYS');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
@@ -198,5 +459,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'ELASTICSEARCH_URL'] as const) {
     copy[key] = config[key].replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
   }
+  copy.SEARCH_CURSOR_SECRET = '***';
   return copy;
 }

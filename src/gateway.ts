@@ -5,25 +5,34 @@ import type { Config } from './config.js';
 import { type App, createApp } from './http/app.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
+import { registerArchiveLogRoute } from './http/routes/admin-archive.js';
 import { registerHealthRoutes } from './http/routes/health.js';
 import { registerIngestRoutes } from './http/routes/ingest.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerProviderRoutes } from './http/routes/providers.js';
+import { registerSearchRoutes } from './http/routes/search.js';
 import { RawPolicy } from './ingest/raw-policy.js';
 import { SnsConfirmer } from './ingest/sns-confirmer.js';
+import { registerLifecycleApi } from './lifecycle/lifecycle-api.js';
+import { startObservability } from './observability.js';
 import { PROVIDER_ADAPTERS } from './providers/catalog.js';
 import { ProviderRegistry } from './providers/registry.js';
+import { registerPublishApi } from './publish/admin-api.js';
 import { Backpressure } from './queue/backpressure.js';
 import { IngestDeadLetters } from './queue/dead-letters.js';
 import { IngestQueues } from './queue/ingest-queues.js';
+import type { QueueSampler } from './queue/queue-sampler.js';
 import { RateLimits } from './ratelimit/limits.js';
 import { TokenBucketStore } from './ratelimit/token-bucket-store.js';
+import { createSearch } from './search/create-search.js';
 import type { Services } from './services.js';
 
 export interface Gateway {
   app: App;
   queues: IngestQueues;
   backpressure: Backpressure;
+  /** Background sample of every queue and the live workers (health, admin page, self-alerts). */
+  sampler: QueueSampler;
   stop(): Promise<void>;
 }
 
@@ -34,7 +43,7 @@ export async function buildGateway(
   config: Config = services.config,
 ): Promise<Gateway> {
   const { database, redis } = services;
-  const keys = new ApiKeyStore(database.db);
+  const keys = new ApiKeyStore(database.db, config.API_KEY_CACHE_MS);
   const rules = new DedupRuleCache(database.db);
   const queues = new IngestQueues(redis, config.SHARDS, config.QUEUE_PREFIX);
   const deadLetters = new IngestDeadLetters(redis, config.QUEUE_PREFIX);
@@ -77,6 +86,24 @@ export async function buildGateway(
     deadLetters,
     queues,
   });
+  registerArchiveLogRoute(app, { authenticate: createAuthenticate(keys, { admin: true }), database });
+  const publishApi = await registerPublishApi(app, services, config, log, createAuthenticate(keys, { admin: true }));
+  registerSearchRoutes(app, {
+    authenticate: createAuthenticate(keys, { admin: false }),
+    search: createSearch(services, config, log),
+  });
+  const lifecycleApi = await registerLifecycleApi(app, services, config, log, {
+    tenant: createAuthenticate(keys, { admin: false }),
+    admin: createAuthenticate(keys, { admin: true }),
+  });
+  const observability = await startObservability(app, {
+    services,
+    config,
+    log,
+    authenticate: createAuthenticate(keys, { admin: true }),
+    queues,
+    publish: publishApi,
+  });
   await app.ready();
 
   let stopped: Promise<void> | undefined;
@@ -84,12 +111,14 @@ export async function buildGateway(
     app,
     queues,
     backpressure,
+    sampler: observability.sampler,
     stop: () => {
       stopped ??= (async () => {
         await app.close();
         backpressure.stop();
+        await observability.stop();
         rules.stop();
-        await Promise.allSettled([queues.close(), deadLetters.close()]);
+        await Promise.allSettled([queues.close(), deadLetters.close(), publishApi.close(), lifecycleApi.close()]);
       })();
       return stopped;
     },

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /** Composition root: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`. */
 import pino from 'pino';
+import { runArchiveOnce } from './archive/scheduler.js';
 import { runKeysCommand, UsageError } from './cli/keys.js';
 import { ConfigError, configReference, loadConfig, redactConfig } from './config.js';
+import { checkConfigFiles } from './config-check.js';
+import { ConfigFileError } from './config-file.js';
 import { probeDependencies } from './health.js';
 import { roles } from './roles.js';
 import { openServices } from './services.js';
@@ -13,7 +16,7 @@ const USAGE = `usage: alertgate [command]
   all           gateway + workers + scheduler in one process (default)
   serve         HTTP gateway only
   worker        batch workers only
-  archive       archiver only
+  archive       archiver loop only (--once: one run, exit 1 if a day failed)
   migrate       apply database migrations
   check-config  validate the environment and config files, exit 1 on any problem
   keys          create, list, rotate and revoke API keys (alertgate keys --help)
@@ -31,8 +34,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (command === 'check-config') {
-    console.log('configuration ok');
-    return 0;
+    const problems = checkConfigFiles(config);
+    for (const problem of problems) console.error(problem);
+    console.log(problems.length === 0 ? 'configuration ok' : `${problems.length} problem(s) found`);
+    return problems.length === 0 ? 0 : 1;
   }
   const log = pino({ level: config.LOG_LEVEL, base: { role: command } });
   if (command === 'migrate' || command === 'keys') {
@@ -63,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
     throw new StartupError(down.map(([name, status]) => `${name} unreachable: ${status.error}`).join('; '));
   }
   log.info({ config: redactConfig(config) }, 'starting');
+  if (command === 'archive' && argv.includes('--once')) {
+    try {
+      await assertSchemaCurrent(services.database.sql);
+      return await runArchiveOnce(services, log);
+    } finally {
+      await services.close();
+    }
+  }
   const running = await role(services, log);
   handleShutdownSignals(
     async () => {
@@ -82,7 +95,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    const expected = [ConfigError, StartupError, SchemaOutdatedError, UsageError].some((type) => error instanceof type);
+    const expected = [ConfigError, ConfigFileError, StartupError, SchemaOutdatedError, UsageError].some(
+      (type) => error instanceof type,
+    );
     console.error(`alertgate: ${expected ? (error as Error).message : ((error as Error).stack ?? error)}`);
     process.exit(1);
   },

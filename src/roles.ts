@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
+import { startArchiveScheduler } from './archive/scheduler.js';
 import { buildGateway } from './gateway.js';
+import { startLifecycleWorker } from './lifecycle/worker-side.js';
+import { registry } from './metrics.js';
+import { startPublisher } from './publish/publish-worker.js';
+import { startSelfAlerts } from './rules/self-alerts.js';
 import type { Services } from './services.js';
+import { ProcessStatsPublisher } from './stats/process-stats.js';
 import { assertSchemaCurrent } from './store/db.js';
 import { startWorker } from './worker.js';
 
@@ -15,12 +21,53 @@ const serve: Role = async (services, log) => {
   await assertSchemaCurrent(services.database.sql);
   const gateway = await buildGateway(services, log);
   await gateway.app.listen({ host: services.config.HOST, port: services.config.PORT });
-  return gateway;
+  // Every gateway runs the evaluator; a Redis lease lets one at a time evaluate.
+  const selfAlerts = startSelfAlerts(services, log, gateway);
+  return {
+    stop: async () => {
+      await selfAlerts.stop();
+      await gateway.stop();
+    },
+  };
+};
+
+/** Shares this process's counters through Redis for the admin page and self-alerts (every role). */
+const shareStats: Role = async (services, log) => {
+  const publisher = new ProcessStatsPublisher(
+    services.redis,
+    registry,
+    {
+      prefix: services.config.QUEUE_PREFIX,
+      intervalMs: services.config.STATS_SHARE_INTERVAL_MS,
+      role: String(log.bindings().role ?? 'alertgate'),
+    },
+    log,
+  );
+  await publisher.start();
+  return publisher;
 };
 
 const worker: Role = async (services, log) => {
   await assertSchemaCurrent(services.database.sql);
-  return startWorker(services, log);
+  const publisher = await startPublisher(services, log);
+  // Streams, publishing behind suppressions and silences, escalation scheduling.
+  const lifecycle = await startLifecycleWorker(services, log, publisher);
+  const batches = await startWorker(services, log, { listeners: lifecycle.listeners });
+  return {
+    // Batches first (their last commits still enqueue publish jobs), then escalation (it enqueues
+    // deliveries), then the publisher.
+    stop: async () => {
+      await batches.stop();
+      await lifecycle.stop();
+      await publisher.stop();
+    },
+  };
+};
+
+/** The archiver loop: moves aged partitions to Elasticsearch every ARCHIVE_INTERVAL_MINUTES. */
+const archive: Role = async (services, log) => {
+  await assertSchemaCurrent(services.database.sql);
+  return startArchiveScheduler(services, log);
 };
 
 /** Runs several roles in one process and stops them in reverse order. */
@@ -41,7 +88,8 @@ function combine(...parts: Role[]): Role {
 }
 
 export const roles: Record<string, Role> = {
-  serve,
-  worker,
-  all: combine(worker, serve),
+  serve: combine(shareStats, serve),
+  worker: combine(shareStats, worker),
+  archive: combine(shareStats, archive),
+  all: combine(shareStats, worker, archive, serve),
 };

@@ -10,8 +10,13 @@ import type { Services } from './services.js';
 import { BatchWriter, type CommittedAlert } from './store/batch-writer.js';
 import { maintainPartitions } from './store/partitions.js';
 
-/** Receives every committed batch's new and changed alerts (publishing, realtime). */
-export type CommitListener = (alerts: CommittedAlert[]) => void;
+/**
+ * Receives every committed batch's new and changed alerts (publishing, realtime). Called after the
+ * commit and awaited before the batch's ingest jobs are acknowledged, so a listener that hands the
+ * alerts on durably (the publish queue) does so before the ingest jobs disappear. It must not
+ * throw (errors are logged here if it does) and should bound how long it waits.
+ */
+export type CommitListener = (alerts: CommittedAlert[]) => void | Promise<void>;
 
 export interface BatchWorker {
   ownership: ShardOwnership;
@@ -50,6 +55,8 @@ export async function startWorker(
           {
             prefix: config.QUEUE_PREFIX,
             batch: { size: config.BATCH_SIZE, maxSize: config.BATCH_MAX_SIZE, maxWaitMs: config.BATCH_MAX_WAIT_MS },
+            lockMs: config.JOB_LOCK_MS,
+            jobsInFlight: config.WORKER_JOBS_IN_FLIGHT,
             dedup: {
               bloomCapacity: config.BLOOM_CAPACITY,
               bloomErrorRate: config.BLOOM_ERROR_RATE,
@@ -64,8 +71,10 @@ export async function startWorker(
             connection: () => createWorkerRedis(config.REDIS_URL, `worker-${shard}`),
             redis,
             log,
-            onCommitted: (alerts) => {
-              for (const listener of listeners) listener(alerts);
+            onCommitted: async (alerts) => {
+              const settled = await Promise.allSettled(listeners.map(async (listener) => listener(alerts)));
+              for (const result of settled)
+                if (result.status === 'rejected') log.error({ err: result.reason, shard }, 'commit listener failed');
             },
           },
         );

@@ -1,15 +1,19 @@
+/** Unpaired UTF-16 surrogates, which JSON.parse lets through from `\ud800`-style escapes. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /**
- * Removes U+0000 from every string (keys included): PostgreSQL text and jsonb cannot hold it, and
- * Keep strips it too. Keys are defined, not assigned, so "__proto__" stays a plain key.
+ * Makes every string (keys included) storable: PostgreSQL text and jsonb cannot hold U+0000 (Keep
+ * strips it too) nor unpaired surrogates (replaced by U+FFFD). Keys are defined, not assigned, so
+ * "__proto__" stays a plain key.
  */
-export function stripNul<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
-  if (Array.isArray(value)) return value.map(stripNul) as T;
+export function sanitizeText<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\ufffd') as T;
+  if (Array.isArray(value)) return value.map(sanitizeText) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(out, stripNul(key), {
-        value: stripNul(item),
+      Object.defineProperty(out, sanitizeText(key), {
+        value: sanitizeText(item),
         enumerable: true,
         writable: true,
         configurable: true,

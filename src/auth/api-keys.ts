@@ -37,9 +37,9 @@ export class ApiKeyStore {
   constructor(
     private readonly db: Db,
     /** How long a verified (or rejected) key is trusted without a database read; bounds revocation delay. */
-    cacheTtlMs = 10_000,
+    cacheTtlMs: number,
   ) {
-    this.cache = new LRUCache({ max: 10_000, ttl: cacheTtlMs });
+    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheTtlMs) });
   }
 
   async create(input: {

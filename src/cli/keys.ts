@@ -21,7 +21,7 @@ export async function runKeysCommand(args: string[], database: Database): Promis
       admin: { type: 'boolean', default: false },
     },
   });
-  const store = new ApiKeyStore(database.db);
+  const store = new ApiKeyStore(database.db, 0);
   switch (action) {
     case 'create': {
       if (!values.tenant) throw new UsageError('keys create needs --tenant');

@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from '../config.js';
 import { installErrorHandler } from './error-handler.js';
+import { installRequestMetrics } from './request-metrics.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -29,13 +30,14 @@ function requireDocumentedRoutes(app: FastifyInstance): void {
 
 /** Creates the Fastify instance with the project's conventions; routes are added by the caller. */
 export async function createApp(
-  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'LOG_LEVEL'>,
+  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'LOG_LEVEL' | 'LOG_REQUESTS'>,
   logger?: FastifyBaseLogger,
 ): Promise<App> {
   const app = Fastify({
     ...(logger
       ? { loggerInstance: logger }
       : { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } }),
+    disableRequestLogging: !config.LOG_REQUESTS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     connectionTimeout: config.REQUEST_TIMEOUT_MS,
@@ -46,6 +48,7 @@ export async function createApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  installRequestMetrics(app);
   requireDocumentedRoutes(app);
   await app.register(swagger, {
     openapi: {

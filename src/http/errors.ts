@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   unknown_provider: 404,
   conflict: 409,
+  /** A lifecycle action the alert's current state does not allow (details carry the state). */
+  invalid_transition: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_payload: 422,

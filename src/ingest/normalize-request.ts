@@ -2,7 +2,7 @@ import type { Alert, AlertDraft } from '../alert/alert.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { clampFingerprint, defaultFingerprint, fieldsFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
-import { stripNul } from '../alert/sanitize.js';
+import { sanitizeText } from '../alert/sanitize.js';
 import { ApiError } from '../http/errors.js';
 import type { RegisteredProvider } from '../providers/registry.js';
 
@@ -15,6 +15,8 @@ export interface IngestContext {
   fingerprintOverride: string | null;
   rule: DedupRule;
   maxAlerts: number;
+  /** False when the body is known to hold no NUL or lone surrogate, which skips a deep copy. */
+  sanitize: boolean;
 }
 
 export type NormalizedRequest =
@@ -56,7 +58,9 @@ export function normalizeRequest(provider: RegisteredProvider, body: unknown, ct
     }
   }
   const receivedAt = ctx.now.toISOString();
-  const alerts = drafts.map((draft, index) => toAlert(stripNul(draft), index, provider.adapter.type, receivedAt, ctx));
+  const alerts = drafts.map((draft, index) =>
+    toAlert(ctx.sanitize ? sanitizeText(draft) : draft, index, provider.adapter.type, receivedAt, ctx),
+  );
   return { kind: 'alerts', alerts, skipped };
 }
 

@@ -22,7 +22,7 @@ export function parseRawStorage(text: string): RawStorage {
   throw new Error(`raw storage "${text}": expected all, none, sample:<0..1> or fields:<a,b.c>`);
 }
 
-/** RAW_STORE plus RAW_STORE_PROVIDERS ("datadog=all,prometheus=sample:0.1") → per-provider policy. */
+/** RAW_STORE plus RAW_STORE_PROVIDERS ("datadog=all;prometheus=sample:0.1;grafana=fields:a,b") → per-provider policy. */
 export class RawPolicy {
   private readonly overrides: Map<string, RawStorage>;
   private readonly fallback: RawStorage;
@@ -35,7 +35,7 @@ export class RawPolicy {
     this.fallback = parseRawStorage(defaultPolicy);
     this.overrides = new Map(
       providerPolicies
-        .split(',')
+        .split(';')
         .map((entry) => entry.trim())
         .filter(Boolean)
         .map((entry) => {

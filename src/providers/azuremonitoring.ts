@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { get, isRecord, lookup, toLabelRecord } from './support.js';
 
 const schema = Type.Object({
   schemaId: Type.Optional(Type.String()),
@@ -57,8 +58,8 @@ function toDraft(payload: AzuremonitoringPayload, ctx: NormalizeContext): AlertD
   return {
     id: alertId,
     name: payload.data.essentials.alertRule,
-    status: lookup(STATUS, essentials.monitorCondition, 'firing'),
-    severity: lookup(SEVERITY, essentials.severity, 'info'),
+    status: lookup(STATUS, essentials.monitorCondition) ?? 'firing',
+    severity: lookup(SEVERITY, essentials.severity) ?? 'info',
     fingerprint: null,
     lastReceived: parseTimestamp(when) ?? ctx.now.toISOString(),
     description: description(essentials),
@@ -67,7 +68,8 @@ function toDraft(payload: AzuremonitoringPayload, ctx: NormalizeContext): AlertD
     service: null,
     environment: null,
     url: subscription ? portalUrl(subscription, alertId) : null,
-    labels: toLabelRecord(customProperties),
+    // customProperties is null for non-metric alerts: no labels then.
+    labels: isRecord(customProperties) ? toLabelRecord(customProperties) : {},
     extra: {
       ...envelope,
       ...restOfData,
@@ -92,24 +94,4 @@ function description(essentials: Record<string, unknown>): string | null {
   if (value === undefined) return '';
   if (value === null) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Python's dict.get: the stored value (even null) when the key exists, else the fallback. */
-function get(source: Record<string, unknown>, key: string, fallback: unknown): unknown {
-  return Object.hasOwn(source, key) ? source[key] : fallback;
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-/** customProperties (null for non-metric alerts) as labels: objects as JSON, scalars via String. */
-function toLabelRecord(source: unknown): Record<string, string> {
-  const labels: Record<string, string> = {};
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return labels;
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

@@ -7,6 +7,7 @@ import type { AlertDraft, Status } from '../alert/alert.js';
 import { sha256Hex } from '../alert/hash.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, labelValue, lookup, nonEmpty, parseObject } from './support.js';
 
 /** SNS envelope; `Message` is the alarm as a JSON string (SNS always sends a string). */
 const schema = Type.Object({
@@ -59,7 +60,7 @@ function toDraft(payload: CloudwatchPayload, ctx: NormalizeContext): AlertDraft 
     // No event id in an alarm: Keep hashes the raw Message, so every notification is unique.
     id: sha256Hex(raw),
     name,
-    status: lookupStatus(fields.NewStateValue),
+    status: lookup(STATUS, fields.NewStateValue) ?? 'firing',
     // CloudWatch alarms have no severity.
     severity: 'info',
     fingerprint: null,
@@ -75,37 +76,15 @@ function toDraft(payload: CloudwatchPayload, ctx: NormalizeContext): AlertDraft 
   };
 }
 
-/** JSON object inside a string, or null when the text is not JSON or not an object. */
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-function lookupStatus(value: unknown): Status {
-  return typeof value === 'string' && Object.hasOwn(STATUS, value) ? (STATUS[value] as Status) : 'firing';
-}
-
 /** Metric dimensions (`Trigger.Dimensions: [{name, value}]`) as labels; composite alarms have none. */
 function dimensionLabels(trigger: unknown): Record<string, string> {
   const labels: Record<string, string> = {};
   if (!isRecord(trigger) || !Array.isArray(trigger.Dimensions)) return labels;
   for (const dimension of trigger.Dimensions) {
     if (!isRecord(dimension) || typeof dimension.name !== 'string') continue;
-    const value = dimension.value;
-    if (value === null || value === undefined) continue;
-    labels[dimension.name] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    // A null value leaves an earlier dimension of the same name in place.
+    const value = labelValue(dimension.value);
+    if (value !== null) labels[dimension.name] = value;
   }
   return labels;
-}
-
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

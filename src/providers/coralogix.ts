@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup, parseObject, prefixCanonical, toJsonLabelRecord } from './support.js';
 
 /** `{key, value}` pairs of the body's `fields` list; values are usually strings, sometimes not. */
 const field = Type.Object({ key: Type.String(), value: Type.Unknown() });
@@ -69,8 +70,7 @@ function toDraft(payload: CoralogixPayload, ctx: NormalizeContext): AlertDraft {
 
   // Every other body key (alert_id, uuid, threshold, alert_url, log_url, icon_url, …) is kept;
   // one that would shadow a canonical field (e.g. `service: "$SERVICE"`) is prefixed.
-  const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) extra[CANONICAL.has(key) ? `coralogix_${key}` : key] = value;
+  const extra = prefixCanonical(body, 'coralogix_');
   for (const key of FIELD_EXTRAS) if (fields[key] !== undefined) extra[key] = fields[key];
   if (list !== undefined) extra.fields = fields;
 
@@ -98,40 +98,6 @@ function toDraft(payload: CoralogixPayload, ctx: NormalizeContext): AlertDraft {
  * (plain text, a list, invalid JSON) gives no labels — the raw value stays in `extra.fields`.
  */
 function labelsFrom(value: unknown): Record<string, string> {
-  let decoded = value;
-  if (typeof value === 'string') {
-    try {
-      decoded = JSON.parse(value);
-    } catch {
-      return {};
-    }
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return {};
-  const labels: Record<string, string> = {};
-  for (const [key, item] of Object.entries(decoded)) {
-    if (item === undefined) continue;
-    labels[key] = typeof item === 'string' ? item : JSON.stringify(item);
-  }
-  return labels;
-}
-
-/** AlertDraft field names a vendor key must not shadow in `extra`. */
-const CANONICAL = new Set([
-  'id',
-  'name',
-  'status',
-  'severity',
-  'fingerprint',
-  'lastReceived',
-  'description',
-  'message',
-  'source',
-  'service',
-  'environment',
-  'url',
-  'labels',
-]);
-
-function lookup<T>(map: Readonly<Record<string, T>>, key: unknown): T | undefined {
-  return typeof key === 'string' && Object.hasOwn(map, key) ? map[key] : undefined;
+  const decoded = typeof value === 'string' ? parseObject(value) : value;
+  return isRecord(decoded) ? toJsonLabelRecord(decoded) : {};
 }

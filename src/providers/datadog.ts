@@ -7,6 +7,7 @@ import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { fieldsFingerprint } from '../alert/fingerprint.js';
 import { fromEpochMillis } from '../alert/time.js';
 import type { NormalizeResult, ProviderAdapter } from './adapter.js';
+import { lookup, omit, toLabelRecord } from './support.js';
 
 const FINGERPRINT_FIELDS = ['groups', 'monitor_id'] as const;
 
@@ -73,7 +74,7 @@ export const datadogAdapter: ProviderAdapter<DatadogPayload> = {
     const monitorId = payload.monitor_id ?? null;
     const details = extractDetails(payload.body ?? null);
     const raw: Record<string, unknown> = payload;
-    const extra: Record<string, unknown> = Object.fromEntries(Object.entries(raw).filter(([key]) => !MAPPED.has(key)));
+    const extra = omit(raw, MAPPED);
     Object.assign(extra, {
       groups,
       tags,
@@ -85,8 +86,8 @@ export const datadogAdapter: ProviderAdapter<DatadogPayload> = {
     const draft: AlertDraft = {
       id: payload.id === undefined || payload.id === null ? null : String(payload.id),
       name: payload.title,
-      status: lookup(STATUS, payload.alert_transition, 'firing'),
-      severity: lookup(SEVERITY, payload.severity === undefined ? undefined : String(payload.severity), 'info'),
+      status: lookup(STATUS, payload.alert_transition) ?? 'firing',
+      severity: lookup(SEVERITY, payload.severity === undefined ? undefined : String(payload.severity)) ?? 'info',
       fingerprint: fieldsFingerprint({ groups, monitor_id: monitorId }, FINGERPRINT_FIELDS, payload.title),
       lastReceived: fromEpochMillis(payload.last_updated) ?? ctx.now.toISOString(),
       description: payload.message || payload.body || null,
@@ -157,18 +158,4 @@ function extractDetails(body: string | null): AlertDetails {
   details.alert_message = firstLine === undefined ? null : firstLine.trim();
   details.imageUrl = details.metric_graph_url;
   return details;
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

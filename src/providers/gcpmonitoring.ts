@@ -7,6 +7,7 @@ import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { fieldsFingerprint } from '../alert/fingerprint.js';
 import { fromEpochSeconds } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { get, isRecord, lookup, omit, text, toLabelRecord } from './support.js';
 
 const schema = Type.Object({
   version: Type.Optional(Type.String()),
@@ -30,7 +31,7 @@ const NO_SUBJECT = 'GCPMontirong Alert (No subject)';
 const TEST_NOTIFICATION = 'Test notification';
 
 /** Incident keys moved to canonical fields; the rest of the incident is kept as extra `gcp`. */
-const CONSUMED = ['summary', 'state', 'url', 'documentation', 'severity'];
+const CONSUMED = new Set(['summary', 'state', 'url', 'documentation', 'severity']);
 
 export const gcpmonitoringAdapter: ProviderAdapter<GcpmonitoringPayload> = {
   type: 'gcpmonitoring',
@@ -62,7 +63,7 @@ function toDraft(payload: GcpmonitoringPayload, ctx: NormalizeContext): AlertDra
   return {
     id: incidentId,
     name: incidentName(documentation, summary),
-    status: lookup(STATUS, upper(incident.state), 'firing'),
+    status: lookup(STATUS, upper(incident.state)) ?? 'firing',
     severity: severity(incident, labels),
     fingerprint: fieldsFingerprint({ incident_id: incidentId }, FINGERPRINT_FIELDS, incidentId),
     lastReceived: startedAt(incident.started_at) ?? ctx.now.toISOString(),
@@ -89,8 +90,8 @@ function incidentName(documentation: unknown, summary: unknown): string {
 
 /** incident.severity (upper-cased) when the key exists, else policy_user_labels.severity as sent. */
 function severity(incident: Record<string, unknown>, labels: Record<string, unknown>): Severity {
-  if (Object.hasOwn(incident, 'severity')) return lookup(SEVERITY, upper(incident.severity), 'info');
-  return lookup(SEVERITY, labels.severity, 'info');
+  if (Object.hasOwn(incident, 'severity')) return lookup(SEVERITY, upper(incident.severity)) ?? 'info';
+  return lookup(SEVERITY, labels.severity) ?? 'info';
 }
 
 /** started_at is epoch seconds; 0 or missing (test notifications) means receive time. */
@@ -98,38 +99,6 @@ function startedAt(value: unknown): string | null {
   return typeof value === 'number' && value !== 0 ? fromEpochSeconds(value) : null;
 }
 
-/** Python's dict.get: the stored value (even null) when the key exists, else the fallback. */
-function get(source: Record<string, unknown>, key: string, fallback: unknown): unknown {
-  return Object.hasOwn(source, key) ? source[key] : fallback;
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
 function upper(value: unknown): string | null {
   return typeof value === 'string' ? value.toUpperCase() : null;
-}
-
-function omit(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(source).filter(([key]) => !keys.includes(key)));
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Policy user labels as strings: objects and arrays as JSON, other scalars via String. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

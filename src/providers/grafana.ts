@@ -9,6 +9,7 @@ import { sha256Hex } from '../alert/hash.js';
 import { pythonJsonDumps } from '../alert/python-json.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
 import { copyLabelsToAttributes } from './prometheus.js';
+import { lookup, omit, text, toLabelRecord } from './support.js';
 
 const unifiedAlertSchema = Type.Object({
   labels: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -102,8 +103,8 @@ function unifiedDraft(alert: UnifiedAlert, group: Omit<UnifiedPayload, 'alerts'>
     id: alert.fingerprint ?? null,
     // Keep names every alert of the notification after the notification title.
     name: group.title,
-    status: lookup(STATUS, group.status, 'firing'),
-    severity: lookup(SEVERITY, labels.severity, 'info'),
+    status: lookup(STATUS, group.status) ?? 'firing',
+    severity: lookup(SEVERITY, labels.severity) ?? 'info',
     fingerprint: unifiedFingerprint(alert, labels),
     lastReceived: ctx.now.toISOString(),
     description: text(annotations.description || annotations.summary),
@@ -134,7 +135,7 @@ function unifiedFingerprint(alert: UnifiedAlert, labels: Record<string, unknown>
 function legacyDraft(payload: LegacyPayload, ctx: NormalizeContext): AlertDraft {
   const ruleId = payload.ruleId === undefined ? '' : String(payload.ruleId);
   const raw: Record<string, unknown> = payload;
-  const extra = Object.fromEntries(Object.entries(raw).filter(([key]) => !LEGACY_MAPPED.has(key)));
+  const extra = omit(raw, LEGACY_MAPPED);
   return {
     id: ruleId === '' ? null : ruleId,
     name: payload.ruleName,
@@ -168,23 +169,4 @@ function absolute(link: string | undefined, base: string | undefined): string | 
   } catch {
     return link;
   }
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

@@ -9,6 +9,7 @@ import { type AlertDraft, toSeverity, toStatus } from '../alert/alert.js';
 import { clampFingerprint } from '../alert/fingerprint.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeResult, ProviderAdapter } from './adapter.js';
+import { CANONICAL_FIELDS, omit, toLabelRecord } from './support.js';
 
 const optionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
 /** pydantic v1 coerces numbers into `str` fields. */
@@ -33,23 +34,6 @@ export type KeepPayload = Static<typeof schema>;
 
 const UNNAMED = 'unknown alert name';
 
-/** Fields with a canonical home in the draft. */
-const MAPPED = new Set([
-  'id',
-  'name',
-  'status',
-  'severity',
-  'lastReceived',
-  'environment',
-  'service',
-  'message',
-  'description',
-  'url',
-  'source',
-  'labels',
-  'fingerprint',
-]);
-
 /** Fields Keep's pipeline computes (and overwrites) itself; a client's values are not vendor data. */
 const PIPELINE_OWNED = new Set([
   'event_id',
@@ -68,6 +52,9 @@ const PIPELINE_OWNED = new Set([
   'enriched_fields',
 ]);
 
+/** Keys never copied into extra: every draft field has a canonical home, and the pipeline-owned ones. */
+const NOT_EXTRA: ReadonlySet<string> = new Set([...CANONICAL_FIELDS, ...PIPELINE_OWNED]);
+
 export const keepAdapter: ProviderAdapter<KeepPayload> = {
   type: 'keep',
   displayName: 'Keep (native AlertDto)',
@@ -76,10 +63,8 @@ export const keepAdapter: ProviderAdapter<KeepPayload> = {
   schema,
   normalize(payload, ctx): NormalizeResult {
     const raw: Record<string, unknown> = payload;
-    const id = nonEmpty(payload.id);
-    const extra = Object.fromEntries(
-      Object.entries(raw).filter(([key]) => !MAPPED.has(key) && !PIPELINE_OWNED.has(key)),
-    );
+    const id = nonBlank(payload.id);
+    const extra = omit(raw, NOT_EXTRA);
     const draft: AlertDraft = {
       id,
       // Keep validates an object without `name` as a plain dict and names it after its id.
@@ -93,7 +78,7 @@ export const keepAdapter: ProviderAdapter<KeepPayload> = {
       source: payload.source && payload.source.length > 0 ? payload.source : ['keep'],
       service: payload.service ?? null,
       environment: payload.environment ?? null,
-      url: nonEmpty(payload.url),
+      url: nonBlank(payload.url),
       labels: toLabelRecord(payload.labels ?? {}),
       extra,
     };
@@ -103,22 +88,16 @@ export const keepAdapter: ProviderAdapter<KeepPayload> = {
 
 /** A supplied fingerprint is kept (capped at 255 characters, as Keep does); none means "default rule". */
 function supplied(fingerprint: string | number | null | undefined): string | null {
-  const value = nonEmpty(fingerprint);
+  const value = nonBlank(fingerprint);
   return value === null ? null : clampFingerprint(value);
 }
 
-function nonEmpty(value: string | number | null | undefined): string | null {
+/**
+ * A string or number as text, null when absent or blank (whitespace only). Unlike the shared
+ * `nonEmpty`, numbers count (pydantic coerces them into `str` fields) and blank text is empty.
+ */
+function nonBlank(value: string | number | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const text = String(value);
   return text.trim() === '' ? null : text;
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

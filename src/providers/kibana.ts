@@ -8,6 +8,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup, nonEmpty, parseObject, prefixCanonical, scalar, toJsonLabelRecord } from './support.js';
 
 /** Watcher action body `{"payload": ctx, "status": "Alert"}`; Keep needs the execution id. */
 const watcher = Type.Object({ payload: Type.Object({ id: Type.String() }) });
@@ -39,23 +40,6 @@ const STATUS: Readonly<Record<string, Status>> = {
 
 const DETECTION_DEFAULT_NAME = 'SIEM Kibana Alert';
 const FLAT_DEFAULT_NAME = 'Kibana Alert [Could not extract name]';
-
-/** AlertDraft field names a vendor key must not shadow in `extra` (such keys get a prefix). */
-const CANONICAL = new Set([
-  'id',
-  'name',
-  'status',
-  'severity',
-  'fingerprint',
-  'lastReceived',
-  'description',
-  'message',
-  'source',
-  'service',
-  'environment',
-  'url',
-  'labels',
-]);
 
 export const kibanaAdapter: ProviderAdapter<KibanaPayload> = {
   type: 'kibana',
@@ -91,9 +75,9 @@ function fromWatcher(event: Fields & { payload: Fields & { id: string } }, ctx: 
   return {
     ...base(ctx),
     id: payload.id,
-    name: (isRecord(metadata) ? text(metadata.name) : null) ?? payload.id,
-    status: lookupStatus(status),
-    fingerprint: text(payload.watch_id) ?? payload.id,
+    name: (isRecord(metadata) ? nonEmpty(metadata.name) : null) ?? payload.id,
+    status: lookup(STATUS, status) ?? 'firing',
+    fingerprint: nonEmpty(payload.watch_id) ?? payload.id,
     lastReceived: parseTimestamp(trigger.triggered_time) ?? ctx.now.toISOString(),
     extra: { ...vendorExtra(rest), payload },
   };
@@ -106,15 +90,15 @@ function fromDetection(event: Fields & { kibana: Fields & { alert: Fields } }, c
   return {
     ...base(ctx),
     id: scalar(id),
-    name: text(rule.name) ?? DETECTION_DEFAULT_NAME,
-    status: lookupStatus(alert.status),
+    name: nonEmpty(rule.name) ?? DETECTION_DEFAULT_NAME,
+    status: lookup(STATUS, alert.status) ?? 'firing',
     fingerprint: scalar(alert.id),
-    description: text(rule.description),
+    description: nonEmpty(rule.description),
     // Keep spreads the document into the alert, so ECS `message` and `labels` land there.
-    message: text(message),
-    service: text(service) ?? (isRecord(service) ? text(service.name) : null),
-    url: text(url) ?? (isRecord(url) ? text(url.full) : null),
-    labels: isRecord(labels) ? stringValues(labels) : {},
+    message: nonEmpty(message),
+    service: nonEmpty(service) ?? (isRecord(service) ? nonEmpty(service.name) : null),
+    url: nonEmpty(url) ?? (isRecord(url) ? nonEmpty(url.full) : null),
+    labels: isRecord(labels) ? toJsonLabelRecord(labels) : {},
     // ECS objects (`service: {name, type}`, `url: {full, …}`) keep their other members here.
     extra: vendorExtra({ ...rest, ...unused({ service, url, message, id }), ...(isRecord(labels) ? {} : { labels }) }),
   };
@@ -184,15 +168,15 @@ function fromFlat(event: Fields, ctx: NormalizeContext): AlertDraft {
     ...base(ctx),
     id: scalar(event.id),
     name: flatName(event),
-    status: lookupStatus(event.status),
+    status: lookup(STATUS, event.status) ?? 'firing',
     // An empty rendered `{{alert.id}}` means "no fingerprint", not the empty string.
     fingerprint: scalar(event.fingerprint),
     lastReceived: parseTimestamp(event.lastReceived) ?? ctx.now.toISOString(),
-    description: text(event.description),
-    message: text(event.message),
-    service: text(event.service),
+    description: nonEmpty(event.description),
+    message: nonEmpty(event.message),
+    service: nonEmpty(event.service),
     environment: labels.environment ?? 'undefined',
-    url: text(event.url) ?? text(event.ruleUrl),
+    url: nonEmpty(event.url) ?? nonEmpty(event.ruleUrl),
     labels,
     extra: vendorExtra(rest),
   };
@@ -241,9 +225,7 @@ function base(ctx: NormalizeContext): AlertDraft {
 
 /** Vendor keys for `extra`, with canonical names prefixed so they cannot shadow mapped fields. */
 function vendorExtra(fields: Fields): Fields {
-  const extra: Fields = {};
-  for (const [key, value] of Object.entries(fields)) extra[CANONICAL.has(key) ? `kibana_${key}` : key] = value;
-  return extra;
+  return prefixCanonical(fields, 'kibana_');
 }
 
 /** The members that are not plain scalars (and so were not taken as canonical text). */
@@ -255,39 +237,4 @@ function unused(fields: Fields): Fields {
 
 function isScalar(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'number';
-}
-
-function lookupStatus(value: unknown): Status {
-  return typeof value === 'string' && Object.hasOwn(STATUS, value) ? (STATUS[value] as Status) : 'firing';
-}
-
-function parseObject(value: unknown): Fields | null {
-  if (typeof value !== 'string') return null;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return isRecord(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
-}
-
-function stringValues(fields: Fields): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) out[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return out;
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-/** Non-empty string, or a number as text. */
-function scalar(value: unknown): string | null {
-  return typeof value === 'number' && Number.isFinite(value) ? String(value) : text(value);
-}
-
-function isRecord(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { lookup, nonEmpty, omit, scalar } from './support.js';
 
 /** Secret Keep tells users to enter as the webhook's "Challenge secret". */
 const CHALLENGE_SECRET = 'keep-netdata-webhook-integration';
@@ -63,8 +64,7 @@ export function netdataChallengeResponse(token: string): { response_token: strin
 
 function toDraft(payload: NetdataPayload, ctx: NormalizeContext): AlertDraft {
   const body: Record<string, unknown> = payload;
-  const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) if (!CONSUMED.has(key)) extra[key] = value;
+  const extra = omit(body, CONSUMED);
   if (body.class !== undefined) extra.alert_class = body.class;
   const vendorTime = parseTimestamp(body.date);
   if (body.date !== undefined && vendorTime === null) extra.date = body.date;
@@ -75,7 +75,7 @@ function toDraft(payload: NetdataPayload, ctx: NormalizeContext): AlertDraft {
     // to the alert name, then the host of a reachability notification, then the message.
     name: scalar(body.name) ?? nonEmpty(body.alert) ?? nonEmpty(payload.host) ?? payload.message,
     status: statusOf(payload.status),
-    severity: Object.hasOwn(SEVERITY, payload.severity) ? (SEVERITY[payload.severity] as Severity) : 'info',
+    severity: lookup(SEVERITY, payload.severity) ?? 'info',
     fingerprint: null,
     lastReceived: vendorTime ?? ctx.now.toISOString(),
     description: null,
@@ -91,16 +91,5 @@ function toDraft(payload: NetdataPayload, ctx: NormalizeContext): AlertDraft {
 
 function statusOf(status: unknown): Status {
   if (typeof status !== 'object' || status === null) return 'firing';
-  const text = (status as Record<string, unknown>).text;
-  return typeof text === 'string' && Object.hasOwn(STATUS, text) ? (STATUS[text] as Status) : 'firing';
-}
-
-/** A string or number as text; null for anything else. */
-function scalar(value: unknown): string | null {
-  if (typeof value === 'string' && value !== '') return value;
-  return typeof value === 'number' ? String(value) : null;
-}
-
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
+  return lookup(STATUS, (status as Record<string, unknown>).text) ?? 'firing';
 }

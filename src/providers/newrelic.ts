@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { fromEpochMillis, parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { lookup } from './support.js';
 
 /** Issue id, update time (epoch ms) and a title under `name` (Keep template) or `title` (default). */
 const schema = Type.Object(
@@ -67,8 +68,8 @@ function toDraft(payload: NewrelicPayload, ctx: NormalizeContext): AlertDraft {
   return {
     id: payload.id,
     name: typeof name === 'string' && name !== '' ? name : (payload.title ?? ''),
-    status: lookup(STATUS, status, 'firing'),
-    severity: lookup(SEVERITY, severity, 'info'),
+    status: lookup(STATUS, lowerCase(status)) ?? 'firing',
+    severity: lookup(SEVERITY, lowerCase(severity)) ?? 'info',
     fingerprint: null,
     lastReceived: received(lastReceived, payload.updatedAt) ?? ctx.now.toISOString(),
     description: text.description ?? null,
@@ -106,8 +107,7 @@ function take(source: Record<string, unknown>, key: string): unknown {
   return value;
 }
 
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  if (typeof key !== 'string') return fallback;
-  const lower = key.toLowerCase();
-  return Object.hasOwn(table, lower) ? (table[lower] as T) : fallback;
+/** STATUS and SEVERITY keys are lower-case: a string is matched case-insensitively, anything else as is. */
+function lowerCase(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value;
 }

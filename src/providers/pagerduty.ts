@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup, omit, text, toLabelRecord } from './support.js';
 
 /** Incident data (type `incident`, the default when absent) must carry a title; other data types pass. */
 const eventDataSchema = Type.Union([
@@ -87,7 +88,7 @@ export const pagerdutyAdapter: ProviderAdapter<PagerdutyPayload> = {
 
 /** Keep takes the v3 path whenever `event` is an object. */
 function isV3(payload: PagerdutyPayload): payload is V3Payload {
-  return 'event' in payload && isObject(payload.event);
+  return 'event' in payload && isRecord(payload.event);
 }
 
 function incidentDraft(payload: V3Payload, ctx: NormalizeContext): AlertDraft {
@@ -97,14 +98,12 @@ function incidentDraft(payload: V3Payload, ctx: NormalizeContext): AlertDraft {
   // Keep links the API resource (`self`) when present, the web page (`html_url`) otherwise.
   const url = Object.hasOwn(incident, 'self') ? incident.self : incident.html_url;
   const service = text(readKey(incident.service, 'summary')) ?? 'unknown';
-  const extra: Record<string, unknown> = Object.fromEntries(
-    Object.entries(incident).filter(([key]) => !INCIDENT_MAPPED.has(key)),
-  );
+  const extra = omit(incident, INCIDENT_MAPPED);
   extra.event = envelope;
   return {
     id: text(incident.id),
     name: title,
-    status: lookup(STATUS, incident.status, 'firing'),
+    status: lookup(STATUS, incident.status) ?? 'firing',
     severity: incidentSeverity(incident),
     fingerprint: null,
     lastReceived: parseTimestamp(incident.created_at) ?? ctx.now.toISOString(),
@@ -118,7 +117,7 @@ function incidentDraft(payload: V3Payload, ctx: NormalizeContext): AlertDraft {
       urgency: incident.urgency,
       acknowledgers: asArray(incident.acknowledgers).map((ack) => readKey(ack, 'summary')),
       last_updated_by: readKey(incident.last_status_change_by, 'summary'),
-      conference_bridge: isObject(incident.conference_bridge)
+      conference_bridge: isRecord(incident.conference_bridge)
         ? readKey(incident.conference_bridge, 'summary')
         : incident.conference_bridge,
       impacted_services: service,
@@ -129,8 +128,7 @@ function incidentDraft(payload: V3Payload, ctx: NormalizeContext): AlertDraft {
 
 /** Urgency decides when it is high/low; otherwise the priority name P1–P4; else info. */
 function incidentSeverity(incident: Record<string, unknown>): Severity {
-  const byUrgency = lookup<Severity | null>(URGENCY, incident.urgency, null);
-  return byUrgency ?? lookup(PRIORITY, readKey(incident.priority, 'summary'), 'info');
+  return lookup(URGENCY, incident.urgency) ?? lookup(PRIORITY, readKey(incident.priority, 'summary')) ?? 'info';
 }
 
 function environmentField(customFields: unknown): unknown {
@@ -145,8 +143,8 @@ function flatDraft(payload: FlatPayload, ctx: NormalizeContext): AlertDraft {
   return {
     id: payload.id ?? null,
     name: payload.summary,
-    status: lookup(STATUS, payload.status, 'firing'),
-    severity: lookup(ALERT_SEVERITY, payload.severity, 'info'),
+    status: lookup(STATUS, payload.status) ?? 'firing',
+    severity: lookup(ALERT_SEVERITY, payload.severity) ?? 'info',
     fingerprint: fingerprint ?? null,
     lastReceived: parseTimestamp(payload.created_at) ?? ctx.now.toISOString(),
     description: null,
@@ -160,33 +158,10 @@ function flatDraft(payload: FlatPayload, ctx: NormalizeContext): AlertDraft {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function readKey(value: unknown, key: string): unknown {
-  return isObject(value) ? value[key] : undefined;
+  return isRecord(value) ? value[key] : undefined;
 }
 
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

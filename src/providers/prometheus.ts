@@ -6,6 +6,7 @@
 import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import type { NormalizeContext, ProviderAdapter } from './adapter.js';
+import { get, lookup, omit, text, toLabelRecord } from './support.js';
 
 const alertSchema = Type.Object({
   labels: Type.Object({ alertname: Type.String() }),
@@ -33,7 +34,7 @@ const SEVERITY: Readonly<Record<string, Severity>> = {
 };
 
 /** Raw alert keys consumed by the mapping itself (never spread into extra). */
-const CONSUMED = ['labels', 'annotations', 'state', 'status', 'fingerprint'];
+const CONSUMED = new Set(['labels', 'annotations', 'state', 'status', 'fingerprint']);
 
 /** Draft keys a vendor field must not shadow when spread into extra. */
 const RESERVED = new Set(['id', 'name', 'status', 'severity', 'fingerprint', 'lastReceived', 'source', 'labels']);
@@ -92,8 +93,8 @@ function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, 
   const draft: AlertDraft = {
     id,
     name: id,
-    status: lookup(STATUS, alert.state || alert.status, 'firing'),
-    severity: lookup(SEVERITY, labels.severity, 'info'),
+    status: lookup(STATUS, alert.state || alert.status) ?? 'firing',
+    severity: lookup(SEVERITY, labels.severity) ?? 'info',
     fingerprint: alert.fingerprint ?? null,
     lastReceived: ctx.now.toISOString(),
     description: text(description),
@@ -131,34 +132,6 @@ function isNullableText(key: string): key is NullableText {
   return (NULLABLE_TEXT as readonly string[]).includes(key);
 }
 
-/** Python's dict.get: the stored value (even null) when the key exists, else the fallback. */
-function get(source: Record<string, unknown>, key: string, fallback: unknown): unknown {
-  return Object.hasOwn(source, key) ? source[key] : fallback;
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
 function lowerKeys(source: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(source).map(([key, value]) => [key.toLowerCase(), value]));
-}
-
-function omit(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(source).filter(([key]) => !keys.includes(key)));
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

@@ -8,6 +8,7 @@ import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { clampFingerprint } from '../alert/fingerprint.js';
 import { fromEpochSeconds, parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup, nonEmpty, text, toLabelRecord } from './support.js';
 
 const eventSchema = Type.Object({ event_id: Type.String(), title: Type.String() });
 
@@ -57,8 +58,8 @@ function toDraft(payload: SentryPayload, ctx: NormalizeContext): AlertDraft {
   return {
     id: event.event_id,
     name: stripQuotes(event.title),
-    status: lookup(STATUS, top.action, 'firing'),
-    severity: lookup(SEVERITY, level.toLowerCase(), 'info'),
+    status: lookup(STATUS, top.action) ?? 'firing',
+    severity: lookup(SEVERITY, level.toLowerCase()) ?? 'info',
     fingerprint: typeof top.id === 'string' || typeof top.id === 'number' ? clampFingerprint(String(top.id)) : null,
     lastReceived: received(event.received) ?? ctx.now.toISOString(),
     description: typeof top.culprit === 'string' ? top.culprit : '',
@@ -134,31 +135,4 @@ function received(value: unknown): string | null {
 /** Keep removes every single and double quote from the title and message. */
 function stripQuotes(value: string): string {
   return value.replace(/['"]/g, '');
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Event tags as strings: objects and arrays as JSON, other scalars via String, null dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

@@ -7,6 +7,7 @@ import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { fieldsFingerprint } from '../alert/fingerprint.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup } from './support.js';
 
 /** Keep's formatter fails without these four; everything else in the default payload is optional. */
 const schema = Type.Object({
@@ -78,8 +79,8 @@ function toDraft(payload: SignalfxPayload, ctx: NormalizeContext): AlertDraft {
   return {
     id: incidentId,
     name,
-    status: lookup(STATUS, statusExtended, 'firing'),
-    severity: lookup(SEVERITY, severity, 'info'),
+    status: lookup(STATUS, statusExtended) ?? 'firing',
+    severity: lookup(SEVERITY, severity) ?? 'info',
     // Keep hashes the formatted alert, where incidentId no longer exists (it became `id`).
     fingerprint: fieldsFingerprint({ detectorId: rest.detectorId }, FINGERPRINT_FIELDS, name),
     lastReceived: vendorTime ?? ctx.now.toISOString(),
@@ -97,9 +98,7 @@ function toDraft(payload: SignalfxPayload, ctx: NormalizeContext): AlertDraft {
 /** Keep turns the `inputs` map into a list whose items carry their map key as `id`. */
 function inputsToList(inputs: Record<string, unknown> | undefined): unknown[] {
   if (inputs === undefined) return [];
-  return Object.entries(inputs).map(([id, value]) =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, id } : { value, id },
-  );
+  return Object.entries(inputs).map(([id, value]) => (isRecord(value) ? { ...value, id } : { value, id }));
 }
 
 /**
@@ -126,8 +125,4 @@ function pythonQuote(text: string): string | null {
   } catch {
     return null;
   }
-}
-
-function lookup<T>(map: Readonly<Record<string, T>>, key: string, fallback: T): T {
-  return Object.hasOwn(map, key) ? (map[key] as T) : fallback;
 }

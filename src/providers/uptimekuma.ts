@@ -6,6 +6,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { lookup, nonEmpty } from './support.js';
 
 /** Heartbeat status: 0 down, 1 up, 2 pending, 3 maintenance. */
 const heartbeat = Type.Object({
@@ -66,7 +67,7 @@ function toDraft(payload: UptimekumaPayload, monitor: Monitor, ctx: NormalizeCon
   return {
     id: monitor.id === undefined ? null : String(monitor.id),
     name: nonEmpty(monitor.name) ?? 'unknown',
-    status: beat ? lookupStatus(beat.status) : 'firing',
+    status: beat ? (lookup(STATUS, String(beat.status)) ?? 'firing') : 'firing',
     // Uptime Kuma has no severity.
     severity: 'info',
     fingerprint: null,
@@ -80,11 +81,6 @@ function toDraft(payload: UptimekumaPayload, monitor: Monitor, ctx: NormalizeCon
     labels: {},
     extra: { ...rest, monitor_url: monitor.url ?? null, msg, heartbeat: beat, monitor },
   };
-}
-
-function lookupStatus(status: number | string): Status {
-  const key = String(status);
-  return Object.hasOwn(STATUS, key) ? (STATUS[key] as Status) : 'firing';
 }
 
 /**
@@ -104,8 +100,4 @@ function offsetText(offset: string | number | undefined): string {
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
   const mm = String(minutes % 60).padStart(2, '0');
   return `${offset < 0 ? '-' : '+'}${hh}:${mm}`;
-}
-
-function nonEmpty(value: string | null | undefined): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }

@@ -6,6 +6,7 @@
 import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import type { NormalizeContext, ProviderAdapter } from './adapter.js';
+import { lookup, omit, text, toLabelRecord } from './support.js';
 
 const alertSchema = Type.Object({
   status: Type.String(),
@@ -38,7 +39,7 @@ const SEVERITY: Readonly<Record<string, Severity>> = {
 };
 
 /** Alert keys with a canonical home; everything else is kept in extra. */
-const MAPPED = ['status', 'labels', 'fingerprint', 'generatorURL'];
+const MAPPED = new Set(['status', 'labels', 'fingerprint', 'generatorURL']);
 
 export const victoriametricsAdapter: ProviderAdapter<VictoriametricsPayload> = {
   type: 'victoriametrics',
@@ -55,16 +56,14 @@ export const victoriametricsAdapter: ProviderAdapter<VictoriametricsPayload> = {
 function toDraft(alert: VictoriametricsAlert, group: Record<string, unknown>, ctx: NormalizeContext): AlertDraft {
   const annotations = alert.annotations ?? {};
   const labels: Record<string, unknown> = alert.labels;
-  const extra: Record<string, unknown> = Object.fromEntries(
-    Object.entries(alert).filter(([key]) => !MAPPED.includes(key)),
-  );
+  const extra = omit(alert, MAPPED);
   extra.group = group;
   return {
     id: alert.fingerprint ?? null,
     name: alert.labels.alertname,
-    status: lookup(STATUS, alert.status, 'firing'),
+    status: lookup(STATUS, alert.status) ?? 'firing',
     // A missing severity label counts as `low`, unlike most providers.
-    severity: lookup(SEVERITY, labels.severity ?? 'low', 'low'),
+    severity: lookup(SEVERITY, labels.severity ?? 'low') ?? 'low',
     fingerprint: alert.fingerprint ?? null,
     lastReceived: ctx.now.toISOString(),
     description: text(annotations.description),
@@ -76,23 +75,4 @@ function toDraft(alert: VictoriametricsAlert, group: Record<string, unknown>, ct
     labels: toLabelRecord(labels),
     extra,
   };
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: unknown, fallback: T): T {
-  return typeof key === 'string' && Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Labels as strings: objects and arrays as JSON, other scalars via String, null/undefined dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

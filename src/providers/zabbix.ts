@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
+import { isRecord, lookup, nonEmpty, omit, text, toLabelRecord } from './support.js';
 
 const schema = Type.Object({
   id: Type.String(),
@@ -82,10 +83,7 @@ export const zabbixAdapter: ProviderAdapter<ZabbixPayload> = {
 
 function toDraft(payload: ZabbixPayload, ctx: NormalizeContext): AlertDraft {
   const raw: Record<string, unknown> = payload;
-  const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!CONSUMED.has(key)) extra[key] = value;
-  }
+  const extra = omit(raw, CONSUMED);
   const { tags, tagsRaw } = parseTags(raw.tags);
   const environment = tags.environment ?? 'unknown';
   delete tags.environment;
@@ -98,7 +96,7 @@ function toDraft(payload: ZabbixPayload, ctx: NormalizeContext): AlertDraft {
     id: payload.id,
     name: payload.name,
     status: status(payload),
-    severity: lookup(SEVERITY, String(payload.severity).trim().toLowerCase(), 'info'),
+    severity: lookup(SEVERITY, String(payload.severity).trim().toLowerCase()) ?? 'info',
     fingerprint: null,
     lastReceived: lastReceived ?? ctx.now.toISOString(),
     description: payload.description ?? null,
@@ -118,7 +116,7 @@ function status(payload: ZabbixPayload): Status {
   if (action === 'acknowledged') return 'acknowledged';
   // Keep's substring test: "unsuppressed" also counts as suppressed.
   if (action.includes('suppressed')) return 'suppressed';
-  return lookup(STATUS, payload.status.toLowerCase(), 'firing');
+  return lookup(STATUS, payload.status.toLowerCase()) ?? 'firing';
 }
 
 /**
@@ -176,31 +174,4 @@ function eventUrl(payload: ZabbixPayload): string | null {
   const base = payload.url === UNSET_URL ? null : nonEmpty(payload.url);
   if (!base || !payload.id || !payload.triggerId) return null;
   return `${base}/tr_events.php?triggerid=${payload.triggerId}&eventid=${payload.id}`;
-}
-
-function lookup<T>(table: Readonly<Record<string, T>>, key: string, fallback: T): T {
-  return Object.hasOwn(table, key) ? (table[key] as T) : fallback;
-}
-
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Tags as strings: objects and arrays as JSON, other scalars via String, null dropped. */
-function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (value === null || value === undefined) continue;
-    labels[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return labels;
 }

@@ -30,6 +30,7 @@ export class Backpressure {
   private drainPerSecond = 0;
   private lastCommitted: { at: number; count: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private sampling = false;
 
   constructor(
     private readonly queues: IngestQueues,
@@ -39,8 +40,8 @@ export class Backpressure {
   ) {}
 
   async start(): Promise<void> {
-    await this.sample().catch(() => {});
-    this.timer = setInterval(() => void this.sample().catch(() => {}), this.options.sampleIntervalMs);
+    await this.sampleIfConnected();
+    this.timer = setInterval(() => void this.sampleIfConnected(), this.options.sampleIntervalMs);
     this.timer.unref();
   }
 
@@ -62,6 +63,19 @@ export class Backpressure {
       oldestAgeMs: this.oldestAgeMs,
       drainPerSecond: this.drainPerSecond,
     };
+  }
+
+  /** One sample at a time, and none while Redis is away (its commands would wait for it). */
+  private async sampleIfConnected(): Promise<void> {
+    if (this.sampling || this.redis.status !== 'ready') return;
+    this.sampling = true;
+    try {
+      await this.sample();
+    } catch {
+      // The next interval tries again; admission keeps its last state meanwhile.
+    } finally {
+      this.sampling = false;
+    }
   }
 
   /** Reads every shard's waiting depth and oldest job, then updates the shedding state. */

@@ -49,6 +49,13 @@ export class IngestDeadLetters {
     return true;
   }
 
+  /** Replays the oldest `limit` entries (of every tenant); returns how many went back. */
+  async replayOldest(limit: number, queues: IngestQueues): Promise<number> {
+    let replayed = 0;
+    for (const entry of await this.list(null, 0, limit)) if (await this.replay(entry.id, null, queues)) replayed++;
+    return replayed;
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

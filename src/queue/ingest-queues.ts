@@ -1,6 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Alert, severityRank } from '../alert/alert.js';
+import { type Alert, SEVERITIES, type Severity, severityRank } from '../alert/alert.js';
 import { shardOf } from '../alert/identity.js';
 
 /** The enqueue contract between the gateway and the batch workers: one job per (request, shard). */
@@ -25,6 +25,11 @@ function priorityOf(alerts: readonly Alert[]): number {
   return 6 - highest;
 }
 
+/** The severity whose jobs get a BullMQ priority (the inverse of priorityOf), for queue metrics. */
+export const SEVERITY_OF_PRIORITY: ReadonlyMap<number, Severity> = new Map(
+  SEVERITIES.map((severity) => [6 - severityRank(severity), severity]),
+);
+
 export interface QueueRetention {
   /** Completed job records kept this many seconds… */
   completedAgeSeconds: number;
@@ -39,7 +44,7 @@ export class IngestQueues {
   private readonly jobOptions: JobsOptions;
 
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     readonly shards: number,
     prefix: string,
     retention: QueueRetention = { completedAgeSeconds: 300, completedCount: 10_000, failedAgeSeconds: 7 * 86_400 },
@@ -57,8 +62,12 @@ export class IngestQueues {
     };
   }
 
-  /** Splits a request's alerts by shard; resolves once Redis holds every job. */
+  /**
+   * Splits a request's alerts by shard; resolves once Redis holds every job. Fails fast when Redis
+   * is not connected (BullMQ would otherwise wait for it indefinitely).
+   */
   async enqueue(request: Omit<IngestJob, 'alerts'> & { alerts: Alert[] }): Promise<number> {
+    if (this.connection.status !== 'ready') throw new Error(`Redis is not connected (${this.connection.status})`);
     const byShard = new Map<number, Alert[]>();
     for (const alert of request.alerts) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);

@@ -1,8 +1,8 @@
-import { type Job, Worker } from 'bullmq';
+import { type Job, MetricsTime, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DedupState } from '../alert/dedup.js';
-import { Batcher, type FlushTrigger } from '../batcher.js';
+import { Batcher, type FlushTrigger, ItemFailure } from '../batcher.js';
 import { classifyFailure } from '../failure.js';
 import * as metrics from '../metrics.js';
 import type { BatchOutcome, BatchWriter, CommittedAlert } from '../store/batch-writer.js';
@@ -14,6 +14,13 @@ import { type IngestJob, ingestQueueName } from './ingest-queues.js';
 export interface ShardConsumerOptions {
   prefix: string;
   batch: { size: number; maxSize: number; maxWaitMs: number };
+  /** BullMQ job lock; a crashed worker's active jobs are handed over once it expires. */
+  lockMs: number;
+  /**
+   * Jobs held at once. Bounded so a job never waits for its batch longer than its lock: holding
+   * thousands of jobs per shard starves lock renewal and lets other workers steal them.
+   */
+  jobsInFlight: number;
   dedup: { bloomCapacity: number; bloomErrorRate: number; cacheSize: number };
   /** Bounds how many shards write at the same time across this process. */
   limitWrites: <T>(write: () => Promise<T>) => Promise<T>;
@@ -28,8 +35,8 @@ export interface ShardConsumerDeps {
   /** Shared connection for counters. */
   redis: Redis;
   log: Logger;
-  /** Called after each commit with the stored (new or changed) alerts. */
-  onCommitted: (alerts: CommittedAlert[]) => void;
+  /** Called after each commit with the stored (new or changed) alerts; awaited before the jobs are acked. */
+  onCommitted: (alerts: CommittedAlert[]) => void | Promise<void>;
 }
 
 /** Retry delay for an ingest job that failed transiently: exponential with jitter, capped at 30 s. */
@@ -71,10 +78,13 @@ export class ShardConsumer {
         // Enough jobs in flight to fill a grown batch while the previous one commits.
         concurrency: Math.max(16, this.options.batch.maxSize * 2),
         settings: { backoffStrategy: ingestBackoff },
-        lockDuration: 60_000,
+        lockDuration: this.options.lockMs,
+        stalledInterval: this.options.lockMs,
         maxStalledCount: Number.MAX_SAFE_INTEGER,
         removeOnComplete: { age: 300, count: 10_000 },
         removeOnFail: { age: 7 * 86_400 },
+        // BullMQ's completion counter per queue: the queue-health sampler derives throughput from it.
+        metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
       },
     );
     this.worker.on('error', (error) => this.deps.log.warn({ err: error, shard: this.shard }, 'shard worker error'));
@@ -113,7 +123,7 @@ export class ShardConsumer {
     this.reportDedupStats();
   }
 
-  private async flush(jobs: Job<IngestJob>[], trigger: FlushTrigger): Promise<unknown[]> {
+  private async flush(jobs: Job<IngestJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
     const started = performance.now();
     let outcome: BatchOutcome;
     try {
@@ -125,20 +135,36 @@ export class ShardConsumer {
     } catch (error) {
       const failure = classifyFailure(error);
       metrics.batchFailures.inc({ class: failure });
-      if (failure === 'transient' || jobs.length === 1) {
-        if (failure === 'permanent') return [await this.deadLetter(jobs[0] as Job<IngestJob>, error)];
+      if (failure === 'transient') {
         this.deps.log.warn({ err: error, shard: this.shard, jobs: jobs.length }, 'batch failed; jobs will be retried');
         throw error;
       }
-      // A permanent failure is one job's fault: commit the others alone, dead-letter the culprit.
-      return Promise.all(jobs.map((job) => this.flush([job], trigger)));
+      if (jobs.length === 1) return [await this.deadLetter(jobs[0] as Job<IngestJob>, error)];
+      return this.isolate(jobs, trigger);
     }
     this.record(jobs, outcome, trigger, started);
     this.deps.onCommitted(outcome.committed);
-    return jobs.map(() => undefined);
+    return jobs.map(() => null);
   }
 
-  private async deadLetter(job: Job<IngestJob>, error: unknown): Promise<void> {
+  /**
+   * A permanent failure is one job's fault: commit the jobs one by one, in order (the shard's dedup
+   * state must see them in sequence), dead-letter the culprit, and let a job that meets a transient
+   * error be retried on its own.
+   */
+  private async isolate(jobs: Job<IngestJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
+    const results: (null | ItemFailure)[] = [];
+    for (const job of jobs) {
+      try {
+        results.push(...(await this.flush([job], trigger)));
+      } catch (error) {
+        results.push(new ItemFailure(error));
+      }
+    }
+    return results;
+  }
+
+  private async deadLetter(job: Job<IngestJob>, error: unknown): Promise<null> {
     this.deps.log.error(
       { err: error, shard: this.shard, requestId: job.data.requestId },
       'job moved to the dead-letter queue',
@@ -150,6 +176,7 @@ export class ShardConsumer {
       failedAt: new Date().toISOString(),
     });
     metrics.deadLettered.inc();
+    return null;
   }
 
   private record(jobs: Job<IngestJob>[], outcome: BatchOutcome, trigger: FlushTrigger, started: number): void {

@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ReservedSql } from 'postgres';
 import * as metrics from '../metrics.js';
 import type { Sql } from '../store/db.js';
+
+/** Sorted set of live worker ids, scored by their last heartbeat (epoch ms). */
+export function workerRegistryKey(namespace: string): string {
+  return `${namespace}:workers`;
+}
+
+/** A worker's announcement: JSON `{shards, host, pid}`, refreshed with each heartbeat. */
+export function workerAnnouncementKey(namespace: string, workerId: string): string {
+  return `${namespace}:workers:${workerId}`;
+}
 
 export interface ShardOwnershipOptions {
   shards: number;
@@ -60,6 +71,7 @@ export class ShardOwnership {
     await this.running;
     for (const shard of this.ownedShards) await this.release(shard);
     await this.redis.zrem(this.registryKey, this.workerId).catch(() => {});
+    await this.redis.del(workerAnnouncementKey(this.options.namespace, this.workerId)).catch(() => {});
     this.connection?.release();
     this.connection = undefined;
   }
@@ -70,7 +82,7 @@ export class ShardOwnership {
   }
 
   private get registryKey(): string {
-    return `${this.options.namespace}:workers`;
+    return workerRegistryKey(this.options.namespace);
   }
 
   /** Announces liveness, checks the lock connection, then grows or shrinks toward a fair share. */
@@ -92,7 +104,24 @@ export class ShardOwnership {
       this.log.warn({ err: error }, 'shard ownership check failed');
     } finally {
       metrics.ownedShards.set(this.owned.size);
+      await this.announceShards();
     }
+  }
+
+  /**
+   * Publishes this worker's owned shards beside its heartbeat (read by /admin/queues/health); the
+   * key expires with the worker, so a dead worker's entry cleans itself up.
+   */
+  private async announceShards(): Promise<void> {
+    const announcement = JSON.stringify({ shards: this.ownedShards, host: hostname(), pid: process.pid });
+    await this.redis
+      .set(
+        workerAnnouncementKey(this.options.namespace, this.workerId),
+        announcement,
+        'PX',
+        10 * this.options.livenessMs,
+      )
+      .catch((error: unknown) => this.log.warn({ err: error }, 'could not announce owned shards'));
   }
 
   private async acquireUpTo(share: number): Promise<void> {

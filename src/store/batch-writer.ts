@@ -3,7 +3,8 @@ import type { Alert } from '../alert/alert.js';
 import { contentHash } from '../alert/content-hash.js';
 import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.js';
 import type { DedupRuleCache } from '../alert/dedup-rules.js';
-import { stripNul } from '../alert/sanitize.js';
+import { sanitizeText } from '../alert/sanitize.js';
+import { recordSourceTransitions, type SourceTransitionRow } from '../lifecycle/source-transitions.js';
 import type { IngestJob } from '../queue/ingest-queues.js';
 import type { Sql } from './db.js';
 import { ensurePartitions, isMissingPartitionError } from './partitions.js';
@@ -61,6 +62,7 @@ export class BatchWriter {
     const transaction = () =>
       this.sql.begin(async (tx) => {
         const upserted = lastRows.length > 0 ? await upsertLastAlerts(tx, lastRows) : [];
+        await recordSourceTransitions(tx, upserted);
         const firstSeen = new Map(upserted.map((row) => [`${row.tenant}\u0000${row.fingerprint}`, row]));
         if (stored.length > 0) await insertAlerts(tx, stored, firstSeen);
         if (raws.length > 0) await insertRaw(tx, raws);
@@ -138,28 +140,51 @@ function baseRow(shard: number, alert: Alert, hash: string): Omit<LastAlertRow, 
   };
 }
 
-type Upserted = { tenant: string; fingerprint: string; first_seen: string; inserted: boolean };
+type Upserted = SourceTransitionRow & { first_seen: string; inserted: boolean };
 
 /**
- * One statement for the batch. A row only replaces the stored state when it is not older than it
- * (a retried, older job never rolls the last state back); duplicates only bump the counters.
+ * Upserts fingerprints that got a stored occurrence and bumps the counters of those that only saw
+ * duplicates. A row only replaces the stored state when it is not older than it, so a retried,
+ * older job never rolls the last state back.
  */
 async function upsertLastAlerts(tx: TransactionSql, rows: LastAlertRow[]): Promise<Upserted[]> {
+  const stored = rows.filter((row) => row.alert_id !== null);
+  const duplicatesOnly = rows.filter((row) => row.alert_id === null);
+  if (duplicatesOnly.length > 0) {
+    await tx`
+      update last_alert as l set duplicate_count = l.duplicate_count + r.duplicates, last_seen = greatest(l.last_seen, r.seen_at)
+      from jsonb_to_recordset(${JSON.stringify(duplicatesOnly)}::jsonb) as r(tenant text, fingerprint text, seen_at timestamptz, duplicates bigint)
+      where l.tenant = r.tenant and l.fingerprint = r.fingerprint`;
+  }
+  if (stored.length === 0) return [];
   return tx<Upserted[]>`
     insert into last_alert as l (tenant, fingerprint, shard, alert_id, provider_type, content_hash, status, severity,
-                                 first_seen, last_seen, duplicate_count)
-    select tenant, fingerprint, shard, alert_id, provider_type, content_hash, status, severity, seen_at, seen_at, duplicates
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(tenant text, fingerprint text, shard int, alert_id uuid,
+                                 first_seen, last_seen, duplicate_count, state, episode_started_at)
+    select tenant, fingerprint, shard, alert_id, provider_type, content_hash, status, severity, seen_at, seen_at, duplicates,
+           status, seen_at
+    from jsonb_to_recordset(${JSON.stringify(stored)}::jsonb) as r(tenant text, fingerprint text, shard int, alert_id uuid,
       provider_type text, content_hash text, status text, severity text, seen_at timestamptz, duplicates bigint)
     on conflict (tenant, fingerprint) do update set
-      alert_id = case when excluded.alert_id is not null and excluded.last_seen >= l.last_seen then excluded.alert_id else l.alert_id end,
-      content_hash = case when excluded.alert_id is not null and excluded.last_seen >= l.last_seen then excluded.content_hash else l.content_hash end,
-      status = case when excluded.alert_id is not null and excluded.last_seen >= l.last_seen then excluded.status else l.status end,
-      severity = case when excluded.alert_id is not null and excluded.last_seen >= l.last_seen then excluded.severity else l.severity end,
+      alert_id = case when excluded.last_seen >= l.last_seen then excluded.alert_id else l.alert_id end,
+      content_hash = case when excluded.last_seen >= l.last_seen then excluded.content_hash else l.content_hash end,
+      status = case when excluded.last_seen >= l.last_seen then excluded.status else l.status end,
+      severity = case when excluded.last_seen >= l.last_seen then excluded.severity else l.severity end,
       shard = excluded.shard,
       last_seen = greatest(l.last_seen, excluded.last_seen),
-      duplicate_count = l.duplicate_count + excluded.duplicate_count
-    returning tenant, fingerprint, first_seen, (xmax = 0) as inserted`;
+      duplicate_count = l.duplicate_count + excluded.duplicate_count,
+      -- Lifecycle (rules in src/lifecycle/transitions.ts): an operator suppression holds, a resolved
+      -- occurrence resolves, an acknowledgement holds until then, else the status of the source applies.
+      previous_state = l.state,
+      state = case
+        when excluded.last_seen < l.last_seen then l.state
+        when l.muted then 'suppressed'
+        when excluded.status = 'resolved' then 'resolved'
+        when l.state = 'acknowledged' then l.state
+        else excluded.status end,
+      episode_started_at = case
+        when excluded.last_seen >= l.last_seen and l.state = 'resolved' and excluded.status <> 'resolved' then excluded.last_seen
+        else l.episode_started_at end
+    returning tenant, fingerprint, first_seen, (xmax = 0) as inserted, provider_type, previous_state, state`;
 }
 
 async function insertAlerts(
@@ -207,7 +232,7 @@ async function insertRaw(tx: TransactionSql, jobs: readonly IngestJob[]): Promis
     request_id: job.requestId,
     tenant: job.tenant,
     provider_type: job.providerType,
-    payload: stripNul(job.raw),
+    payload: sanitizeText(job.raw),
   }));
   await tx`
     insert into alert_raw (received_at, request_id, tenant, provider_type, payload)

@@ -1,5 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configReference, loadConfig, redactConfig } from '../../src/config.js';
+import { checkConfigFiles } from '../../src/config-check.js';
 
 describe('loadConfig', () => {
   it('applies defaults and converts types', () => {
@@ -32,6 +36,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('checks the raw-storage policies', () => {
+    expect(() => loadConfig({ RAW_STORE_PROVIDERS: 'datadog' })).toThrow(
+      /RAW_STORE_PROVIDERS entry "datadog": expected provider=policy/,
+    );
+  });
+
   it('redacts passwords in URLs', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://user:s3cret@db:5432/x' });
     expect(JSON.stringify(redactConfig(config))).not.toContain('s3cret');
@@ -40,5 +50,26 @@ describe('loadConfig', () => {
   it('documents every variable', () => {
     const table = configReference();
     for (const name of ['PORT', 'DATABASE_URL', 'SHARDS', 'RAW_STORE']) expect(table).toContain(`| \`${name}\` |`);
+  });
+});
+
+describe('checkConfigFiles', () => {
+  it('names the file, the path in it and the problem for every configured file', () => {
+    const file = join(tmpdir(), `limits-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(file, 'default:\n  capacity: -1\n  refillPerSecond: 5\nunknownKey: true\n');
+    const problems = checkConfigFiles(loadConfig({ RATE_LIMITS_FILE: file }));
+    expect(problems).toContain(`RATE_LIMITS_FILE=${file}: /default/capacity: must be >= 1`);
+    expect(problems.some((problem) => problem.includes('/unknownKey'))).toBe(true);
+  });
+
+  it('reports an unreadable file instead of throwing', () => {
+    const problems = checkConfigFiles(loadConfig({ RATE_LIMITS_FILE: '/nonexistent/limits.yaml' }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^RATE_LIMITS_FILE=\/nonexistent\/limits.yaml: cannot read: ENOENT/),
+    ]);
+  });
+
+  it('is silent when every file is valid or absent', () => {
+    expect(checkConfigFiles(loadConfig({}))).toEqual([]);
   });
 });

@@ -189,6 +189,24 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
   );
 
   app.post(
+    '/api/v1/admin/dlq/ingest/replay',
+    {
+      ...base,
+      schema: {
+        tags,
+        security,
+        summary: 'Put the oldest dead-lettered ingest jobs back on their queues',
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }),
+        response: { 202: Type.Object({ replayed: Type.Integer() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { limit } = request.query as { limit?: number };
+      return reply.status(202).send({ replayed: await deps.deadLetters.replayOldest(limit ?? 1000, deps.queues) });
+    },
+  );
+
+  app.post(
     '/api/v1/admin/dlq/ingest/:id/replay',
     {
       ...base,

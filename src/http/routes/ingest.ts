@@ -71,6 +71,8 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
       hook: 'preParsing',
       store: deps.bucketStore,
       enableDraftSpec: true,
+      // With Redis down the enqueue fails next and answers 503; a 500 from the limiter would hide that.
+      skipOnError: true,
       keyGenerator: (request) => `${principalOf(request).keyId}:${providerTypeOf(request)}`,
       max: (request) => deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request)).capacity,
       timeWindow: (request) => {
@@ -143,6 +145,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
     fingerprintOverride: query.fingerprint ?? null,
     rule: deps.rules.ruleFor(principal.tenant, provider.adapter.type, providerId),
     maxAlerts: deps.maxAlertsPerRequest,
+    sanitize: request.bodyNeedsSanitizing ?? true,
   });
   if (result.kind === 'confirm-subscription') {
     const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);

@@ -1,0 +1,102 @@
+/**
+ * Gateway ingest throughput next to a bare Fastify route, same payloads, same run.
+ * `npm run bench:ingest [-- --duration 10 --connections 50]`. Workers are not running, so this
+ * measures auth, rate limiting, parsing, normalizing, fingerprinting and the durable enqueue alone.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ApiKeyStore } from '../src/auth/api-keys.js';
+import { loadConfig } from '../src/config.js';
+import { openServices } from '../src/services.js';
+import { spawnServer } from './servers/spawn.js';
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+const fixture = (path: string) =>
+  JSON.parse(readFileSync(new URL(`../test/fixtures/providers/${path}`, import.meta.url), 'utf8'));
+const alertmanagerGroup = fixture('prometheus/alertmanager-batch.json');
+const payloads = {
+  alertmanager: JSON.stringify({ ...alertmanagerGroup, alerts: alertmanagerGroup.alerts.slice(0, 1) }),
+  datadog: JSON.stringify(fixture('datadog/triggered.json')),
+};
+
+const prefix = `bench-${randomUUID()}`;
+const env = {
+  ...process.env,
+  QUEUE_PREFIX: prefix,
+  LOG_LEVEL: 'info',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  RATE_LIMIT_CAPACITY: '100000000',
+  RATE_LIMIT_REFILL_PER_SECOND: '100000000',
+  BACKPRESSURE_HIGH_WATERMARK: '50000000',
+  BACKPRESSURE_LOW_WATERMARK: '40000000',
+  BACKPRESSURE_MAX_AGE_SECONDS: '86400',
+};
+const config = loadConfig(env);
+const services = openServices(config, 'bench');
+const key = (await new ApiKeyStore(services.database.db, 0).create({ tenant: `bench-${randomUUID()}`, name: 'bench' }))
+  .key;
+
+async function measure(port: number, provider: string, body: string) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/alerts/event/${provider}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body,
+    connections,
+    duration,
+  });
+  const ok = result['2xx'];
+  return {
+    reqPerSec: Math.round(ok / duration),
+    mbPerSec: (ok * Buffer.byteLength(body)) / duration / 1e6,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const rows: Record<string, unknown>[] = [];
+const bare = await spawnServer(['--import', 'tsx', 'loadtest/servers/bare.ts']);
+const gateway = await spawnServer(['dist/main.js', 'serve'], env).catch(async (error) => {
+  await bare.stop();
+  await services.close();
+  throw error;
+});
+try {
+  for (const [provider, body] of Object.entries(payloads)) {
+    const reference = await measure(bare.port, provider, body);
+    const ours = await measure(gateway.port, provider, body);
+    rows.push({ payload: `${provider} (${Buffer.byteLength(body)} B)`, server: 'bare fastify', ...format(reference) });
+    rows.push({
+      payload: `${provider} (${Buffer.byteLength(body)} B)`,
+      server: 'alertgate',
+      ...format(ours),
+      'vs bare': `${Math.round((ours.reqPerSec / reference.reqPerSec) * 100)}%`,
+    });
+  }
+} finally {
+  await Promise.all([bare.stop(), gateway.stop()]);
+  const keys = await services.redis.keys(`${prefix}:*`);
+  for (let i = 0; i < keys.length; i += 1000) await services.redis.del(...keys.slice(i, i + 1000));
+  await services.close();
+}
+console.table(rows);
+console.log('target: alertgate ≥ 70% of the bare route in the same run');
+
+function format(result: Awaited<ReturnType<typeof measure>>) {
+  return {
+    'req/s': result.reqPerSec,
+    'MB/s': result.mbPerSec.toFixed(2),
+    'p50 ms': result.p50,
+    'p99 ms': result.p99,
+    errors: result.errors,
+  };
+}

@@ -1,0 +1,205 @@
+/** Drives autocannon with requests from the generator and tallies every answer per tenant. */
+import autocannon from 'autocannon';
+import * as hdr from 'hdr-histogram-js';
+import type { AlertGenerator, GeneratedRequest } from '../generator/generator.js';
+
+/** Plaintext API keys per tenant index, and the tenant names they belong to. */
+export interface KeyRing {
+  tenants: string[];
+  keys: string[][];
+}
+
+export interface TenantTally {
+  sentAlerts: number;
+  /** Alerts of requests written but never answered (run stopped, timeout): their fate is unknown. */
+  pendingAlerts: number;
+  acceptedAlerts: number;
+  rejectedAlerts: number;
+  failedAlerts: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Everything sent and answered during one or more load phases. */
+export class LoadTally {
+  sentRequests = 0;
+  sentBytes = 0;
+  answeredRequests = 0;
+  acceptedRequests = 0;
+  rejectedRequests = 0;
+  failedRequests = 0;
+  /** 429 answers without a Retry-After header (the gateway must always send one). */
+  rejectedWithoutRetryAfter = 0;
+  /** 202 answers whose `accepted` differs from the alerts the generator put in the body. */
+  acceptedMismatches = 0;
+  readonly statusCodes: Record<string, number> = {};
+  readonly tenants = new Map<number, TenantTally>();
+  readonly byProvider = new Map<string, { sent: number; rejected: number }>();
+  private readonly accepted = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000 });
+  private readonly all = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000 });
+  /** Wall-clock seconds spent sending (sum over phases). */
+  seconds = 0;
+
+  tenant(index: number): TenantTally {
+    let tally = this.tenants.get(index);
+    if (!tally) {
+      tally = { sentAlerts: 0, pendingAlerts: 0, acceptedAlerts: 0, rejectedAlerts: 0, failedAlerts: 0 };
+      this.tenants.set(index, tally);
+    }
+    return tally;
+  }
+
+  sent(item: GeneratedRequest): void {
+    this.sentRequests++;
+    this.sentBytes += Buffer.byteLength(item.body);
+    const tenant = this.tenant(item.tenant);
+    tenant.sentAlerts += item.alerts;
+    tenant.pendingAlerts += item.alerts;
+    const provider = this.byProvider.get(item.provider) ?? { sent: 0, rejected: 0 };
+    provider.sent++;
+    this.byProvider.set(item.provider, provider);
+  }
+
+  answered(item: GeneratedRequest, status: number, body: string, retryAfter: unknown, micros: number): void {
+    this.answeredRequests++;
+    this.statusCodes[status] = (this.statusCodes[status] ?? 0) + 1;
+    const tenant = this.tenant(item.tenant);
+    tenant.pendingAlerts -= item.alerts;
+    this.all.recordValue(micros);
+    if (status === 202) {
+      this.acceptedRequests++;
+      this.accepted.recordValue(micros);
+      const announced = /"accepted":(\d+)/.exec(body);
+      const count = announced ? Number(announced[1]) : item.alerts;
+      if (count !== item.alerts) this.acceptedMismatches++;
+      tenant.acceptedAlerts += count;
+    } else if (status === 429) {
+      this.rejectedRequests++;
+      tenant.rejectedAlerts += item.alerts;
+      if (retryAfter === undefined) this.rejectedWithoutRetryAfter++;
+      const provider = this.byProvider.get(item.provider);
+      if (provider) provider.rejected++;
+    } else {
+      this.failedRequests++;
+      tenant.failedAlerts += item.alerts;
+    }
+  }
+
+  get sentAlerts(): number {
+    return [...this.tenants.values()].reduce((sum, tenant) => sum + tenant.sentAlerts, 0);
+  }
+
+  get acceptedAlerts(): number {
+    return [...this.tenants.values()].reduce((sum, tenant) => sum + tenant.acceptedAlerts, 0);
+  }
+
+  get rejectedAlerts(): number {
+    return [...this.tenants.values()].reduce((sum, tenant) => sum + tenant.rejectedAlerts, 0);
+  }
+
+  /** Requests written whose answer never came (timeouts, resets): the verification is inexact by these. */
+  get unanswered(): number {
+    return this.sentRequests - this.answeredRequests;
+  }
+
+  /** Latency of 202 answers (`accepted`) or of every answer, in milliseconds. */
+  latency(which: 'accepted' | 'all'): LatencySummary {
+    const histogram = which === 'accepted' ? this.accepted : this.all;
+    const ms = (micros: number) => Math.round(micros / 10) / 100;
+    return {
+      count: histogram.totalCount,
+      p50: ms(histogram.getValueAtPercentile(50)),
+      p90: ms(histogram.getValueAtPercentile(90)),
+      p99: ms(histogram.getValueAtPercentile(99)),
+      max: ms(histogram.maxValue),
+    };
+  }
+}
+
+export interface LoadPhase {
+  /** Requests per second across all connections; undefined sends as fast as answers come back. */
+  rate?: number;
+  seconds: number;
+  connections: number;
+  /** Hard stop for a rated phase that cannot reach its rate, in seconds. */
+  timeoutSeconds?: number;
+}
+
+interface RequestContext {
+  item?: GeneratedRequest;
+  sentAt?: number;
+}
+
+/**
+ * Runs one phase. A rated phase sends exactly rate × seconds requests (autocannon `amount`), so every
+ * request gets its answer and the outcome can be verified exactly; an unrated phase runs for `seconds`.
+ */
+export async function drive(
+  baseUrl: string,
+  generator: AlertGenerator,
+  keys: KeyRing,
+  phase: LoadPhase,
+  tally: LoadTally,
+): Promise<void> {
+  const rate = phase.rate === undefined ? undefined : Math.max(1, Math.round(phase.rate));
+  const connections = rate === undefined ? phase.connections : Math.min(phase.connections, rate);
+  const pacing =
+    rate === undefined
+      ? { duration: phase.seconds }
+      : { overallRate: rate, amount: Math.max(connections, Math.round(rate * phase.seconds)) };
+  const started = performance.now();
+  let finish: (error: Error | null) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = (error) => (error ? reject(error) : resolve());
+  });
+  const instance = autocannon(
+    {
+      url: baseUrl,
+      connections,
+      pipelining: 1,
+      timeout: 30,
+      ...pacing,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request, context) => {
+            const item = generator.next();
+            const ctx = context as RequestContext;
+            ctx.item = item;
+            ctx.sentAt = performance.now();
+            tally.sent(item);
+            const key = keys.keys[item.tenant]?.[item.key];
+            if (!key) throw new Error(`no API key for tenant ${item.tenant} key ${item.key}`);
+            return {
+              ...request,
+              path: item.path,
+              headers: { 'content-type': 'application/json', 'x-api-key': key },
+              body: item.body,
+            };
+          },
+          onResponse: (status, body, context, headers) => {
+            const ctx = context as RequestContext;
+            if (!ctx.item || ctx.sentAt === undefined) return;
+            const micros = Math.max(1, Math.round((performance.now() - ctx.sentAt) * 1000));
+            tally.answered(ctx.item, status, body, headers?.['retry-after'], micros);
+            ctx.item = undefined;
+          },
+        },
+      ],
+    },
+    (error) => finish(error),
+  );
+  const hardStop =
+    rate === undefined
+      ? undefined
+      : setTimeout(() => instance.stop(), (phase.timeoutSeconds ?? phase.seconds * 3) * 1000);
+  await finished;
+  clearTimeout(hardStop);
+  tally.seconds += (performance.now() - started) / 1000;
+}

@@ -1,0 +1,80 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { App } from './http/app.js';
+import { DEFAULT_ADMIN_UI_DIR, registerAdminPage } from './http/routes/admin-page.js';
+import { registerQueueHealthRoute } from './http/routes/queue-health.js';
+import type { TargetHealth } from './publish/health.js';
+import type { TargetCatalog } from './publish/target-catalog.js';
+import type { IngestQueues } from './queue/ingest-queues.js';
+import { healthThresholds } from './queue/queue-health.js';
+import { QueueSampler } from './queue/queue-sampler.js';
+import type { Services } from './services.js';
+import { AdminSnapshots } from './stats/admin-snapshot.js';
+import {
+  archiveSource,
+  publishDeadLetterCounter,
+  publishDeadLetterSource,
+  targetSource,
+} from './stats/admin-sources.js';
+import { ClusterStats } from './stats/cluster-stats.js';
+
+export interface ObservabilityDeps {
+  services: Services;
+  config: Config;
+  log: Logger;
+  /** Admin-key hook. */
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  queues: IngestQueues;
+  /** The publish catalog and target health, when this gateway serves publishing. */
+  publish?: { catalog: TargetCatalog; health: TargetHealth };
+}
+
+export interface Observability {
+  sampler: QueueSampler;
+  stop(): Promise<void>;
+}
+
+/** Chart history the page can draw on connect is its own; the server keeps rates for six minutes. */
+const STATS_RETENTION_MS = 6 * 60_000;
+
+/**
+ * The gateway's observation side: the background queue sampler (queue metrics, /admin/queues/health,
+ * self-alerts) and the admin page with its live data.
+ */
+export async function startObservability(app: App, deps: ObservabilityDeps): Promise<Observability> {
+  const { services, config } = deps;
+  const thresholds = healthThresholds(config);
+  const sampler = new QueueSampler(
+    services.redis,
+    deps.queues,
+    {
+      prefix: config.QUEUE_PREFIX,
+      intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,
+      workerLivenessMs: config.HEALTH_WORKER_LIVENESS_SECONDS * 1000,
+      thresholds,
+    },
+    deps.log,
+    publishDeadLetterCounter(services.database),
+  );
+  await sampler.start();
+  const latestSample = () => sampler.latest();
+  registerQueueHealthRoute(app, { authenticate: deps.authenticate, latestSample, thresholds });
+
+  const stats = new ClusterStats(services.redis, {
+    prefix: config.QUEUE_PREFIX,
+    shareIntervalMs: config.STATS_SHARE_INTERVAL_MS,
+    retentionMs: STATS_RETENTION_MS,
+  });
+  const snapshots = new AdminSnapshots(stats, latestSample, thresholds, {
+    targets: deps.publish && targetSource(deps.publish.catalog, deps.publish.health),
+    publishDeadLetters: deps.publish && publishDeadLetterSource(services.database),
+    archive: archiveSource(services.database, config.ARCHIVE_AFTER_DAYS),
+  });
+  await registerAdminPage(app, {
+    authenticate: deps.authenticate,
+    snapshot: () => snapshots.build(),
+    uiDir: config.ADMIN_UI_DIR ?? DEFAULT_ADMIN_UI_DIR,
+  });
+  return { sampler, stop: () => sampler.stop() };
+}

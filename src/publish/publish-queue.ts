@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Alert } from '../alert/alert.js';
+import * as metrics from '../metrics.js';
+import type { CommittedAlert } from '../store/batch-writer.js';
+import { targetWants } from './routing.js';
+import type { TargetCatalog } from './target-catalog.js';
+
+export const PUBLISH_QUEUE = 'publish';
+
+/** Fan a committed batch out to its routed targets. */
+export interface BatchJob {
+  batchId: string;
+  alerts: Alert[];
+}
+
+/** Deliver (again) one batch's alerts to one target: a retry, a deferral or a dead-letter replay. */
+export interface DeliverJob {
+  batchId: string;
+  target: string;
+  alerts: Alert[];
+  messageId: string;
+  /** Attempts made before this job existed (1 for a fan-out retry, 0 for a replay). */
+  attemptsBefore: number;
+  /** Epoch ms of the first attempt; bounds the retry window. */
+  firstAttemptAt: number;
+}
+
+export type PublishJob = BatchJob | DeliverJob;
+
+/** The Standard Webhooks message id of a (batch, target) delivery, the same on every retry. */
+export function messageIdOf(batchId: string, target: string): string {
+  return `msg_${batchId}_${target}`;
+}
+
+const retention: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 300, count: 10_000 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+/** Producer side of the `publish` queue. */
+export class PublishQueue {
+  readonly queue: Queue<PublishJob>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue<PublishJob>(PUBLISH_QUEUE, { connection, prefix });
+  }
+
+  /** Resolves once Redis holds the job; the batch id is its job id, so adding twice is harmless. */
+  async addBatch(job: BatchJob): Promise<void> {
+    await this.queue.add('batch', job, {
+      ...retention,
+      jobId: job.batchId,
+      // A batch job only fails on unexpected errors (Redis or PostgreSQL away); its marks keep reruns from re-sending.
+      attempts: 20,
+      backoff: { type: 'exponential', delay: 1000 },
+    });
+  }
+
+  /** Schedules a delivery; `jobId` makes a second schedule of the same retry a no-op. */
+  async addDelivery(job: DeliverJob, delayMs: number, jobId: string): Promise<void> {
+    await this.queue.add('deliver', job, {
+      ...retention,
+      jobId,
+      delay: Math.max(0, Math.round(delayMs)),
+      // The attempt budget and the retry window are enforced by decide(); BullMQ just keeps retrying.
+      attempts: Number.MAX_SAFE_INTEGER,
+      backoff: { type: 'publish' },
+    });
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/**
+ * The batch worker's commit listener: enqueues one durable publish job per committed batch (only
+ * the alerts some enabled target routes). It never throws at the batch worker: a failure is logged
+ * and counted, and waiting is bounded by `timeoutMs`.
+ */
+export function createPublishListener(
+  queue: PublishQueue,
+  catalog: TargetCatalog,
+  log: Logger,
+  timeoutMs = 10_000,
+): (committed: CommittedAlert[]) => Promise<void> {
+  return async function publishCommitted(committed) {
+    const targets = catalog.list().filter((target) => target.enabled);
+    if (targets.length === 0 || committed.length === 0) return;
+    const alerts = committed.map((item) => item.alert).filter((alert) => targets.some((t) => targetWants(t, alert)));
+    if (alerts.length === 0) return;
+    const batchId = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        queue.addBatch({ batchId, alerts }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`enqueue took longer than ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      metrics.publishEnqueueFailures.inc();
+      log.error({ err: error, batchId, alerts: alerts.length }, 'could not enqueue publish job; batch not published');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+import { compareIds, type StampedEvent, type StreamEvent, streamKey } from './events.js';
+
+/**
+ * Appends each event to the stream (trimmed to about MAXLEN entries) and publishes all of them as
+ * one pub/sub message carrying their ids. One script, so the stream order and the pub/sub order are
+ * the same and a subscriber can tell exactly which ids it has seen.
+ */
+const APPEND = `
+local parts = {}
+for i = 3, #ARGV do
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+  parts[#parts + 1] = '{"id":"' .. id .. '","event":' .. ARGV[i] .. '}'
+end
+redis.call('PUBLISH', ARGV[2], '[' .. table.concat(parts, ',') .. ']')
+return #parts`;
+
+/** Events per script call. */
+const APPEND_CHUNK = 500;
+
+type WithAppend = Redis & {
+  alertgateRealtimeAppend(key: string, maxLen: number, channel: string, ...events: string[]): Promise<number>;
+};
+
+/** Where a resume position stands relative to the replay window. */
+export type ResumeCheck = 'ok' | 'trimmed' | 'unknown';
+
+/**
+ * The realtime event log in Redis: a stream bounded by `maxLen` entries for Last-Event-ID replay,
+ * plus a pub/sub channel of the same name for live fan-out to every gateway.
+ */
+export class RealtimeEventLog {
+  readonly key: string;
+  private readonly redis: WithAppend;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    private readonly maxLen: number,
+  ) {
+    this.key = streamKey(prefix);
+    redis.defineCommand('alertgateRealtimeAppend', { numberOfKeys: 1, lua: APPEND });
+    this.redis = redis as WithAppend;
+  }
+
+  /** The pub/sub channel that carries every appended batch (a JSON array of StampedEvent). */
+  get channel(): string {
+    return this.key;
+  }
+
+  /**
+   * Appends events in order. The commands are sent before the first await, so appends started one
+   * after the other reach Redis in that order even when nobody waits in between.
+   */
+  async append(events: readonly StreamEvent[]): Promise<void> {
+    const calls: Promise<number>[] = [];
+    // Chunks bound how long one script holds Redis.
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) {
+      const chunk = events.slice(start, start + APPEND_CHUNK).map((event) => JSON.stringify(event));
+      calls.push(this.redis.alertgateRealtimeAppend(this.key, this.maxLen, this.channel, ...chunk));
+    }
+    await Promise.all(calls);
+  }
+
+  /** Up to `count` events after `afterId` (exclusive), oldest first. */
+  async after(afterId: string, count: number): Promise<StampedEvent[]> {
+    const entries = await this.redis.xrange(this.key, `(${afterId}`, '+', 'COUNT', count);
+    return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? 'null') as StreamEvent }));
+  }
+
+  /**
+   * Whether replay from `afterId` is complete: `trimmed` when entries after it may have been cut off
+   * by MAXLEN (it is older than the oldest entry left and entries were trimmed; Redis does not track
+   * trimmed ids, so the last trimmed id itself also counts), `unknown` when the id is newer than
+   * anything written (e.g. Redis was emptied).
+   */
+  async check(afterId: string): Promise<ResumeCheck> {
+    let info: unknown[];
+    try {
+      info = (await this.redis.xinfo('STREAM', this.key)) as unknown[];
+    } catch {
+      return 'unknown'; // no stream at all: nothing was written since Redis was emptied
+    }
+    const field = (name: string) => {
+      const index = info.indexOf(name);
+      return index >= 0 ? info[index + 1] : undefined;
+    };
+    if (compareIds(afterId, String(field('last-generated-id') ?? '0-0')) > 0) return 'unknown';
+    const trimmedSome = Number(field('entries-added') ?? 0) > Number(field('length') ?? 0);
+    const oldest = String(field('recorded-first-entry-id') ?? '0-0');
+    return trimmedSome && compareIds(afterId, oldest) < 0 ? 'trimmed' : 'ok';
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Reads hot alerts from the partitioned `alerts` table. Every value from the request travels as a
+ * bind parameter through drizzle; the SQL text only varies with which filters are present.
+ */
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Alert, Severity, Status } from '../alert/alert.js';
+import type { Db } from '../store/db.js';
+import { alerts } from '../store/partitioned-schema.js';
+import type { SearchFilters, StoreExecutor, StoreLookup, StoreQuery, TimeWindow } from './types.js';
+
+/** ISO-8601 UTC with milliseconds, the format of Alert times (stored times have ms precision). */
+const iso = (column: typeof alerts.receivedAt) =>
+  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Must stay identical to the expression of the `alerts_text_trgm` index, or the index is not used. */
+const searchableText = sql`lower(${alerts.name} || ' ' || coalesce(${alerts.description}, '') || ' ' || coalesce(${alerts.message}, ''))`;
+
+const COLUMNS = {
+  id: alerts.id,
+  eventId: alerts.eventId,
+  fingerprint: alerts.fingerprint,
+  tenant: alerts.tenant,
+  providerType: alerts.providerType,
+  providerId: alerts.providerId,
+  receivedAt: iso(alerts.receivedAt),
+  name: alerts.name,
+  status: alerts.status,
+  severity: alerts.severity,
+  lastReceived: iso(alerts.lastReceived),
+  description: alerts.description,
+  message: alerts.message,
+  source: alerts.source,
+  service: alerts.service,
+  environment: alerts.environment,
+  url: alerts.url,
+  labels: alerts.labels,
+  extra: alerts.extra,
+};
+
+type Row = { [K in keyof typeof COLUMNS]: unknown } & { status: string; severity: string };
+
+function toAlert(row: Row): Alert {
+  return { ...(row as unknown as Alert), status: row.status as Status, severity: row.severity as Severity };
+}
+
+/** WHERE conditions for the filters and window (cursor excluded). */
+export function postgresConditions(filters: SearchFilters, window: TimeWindow): SQL[] {
+  const conditions: SQL[] = [
+    eq(alerts.tenant, filters.tenant),
+    gte(alerts.receivedAt, new Date(window.from).toISOString()),
+    lte(alerts.receivedAt, new Date(window.to).toISOString()),
+  ];
+  const anyOf = (column: AnyPgColumn, values: readonly string[]) => {
+    if (values.length === 1) conditions.push(eq(column, values[0]));
+    else if (values.length > 1) conditions.push(inArray(column, [...values]));
+  };
+  anyOf(alerts.providerType, filters.providers);
+  anyOf(alerts.severity, filters.severities);
+  anyOf(alerts.status, filters.statuses);
+  anyOf(alerts.fingerprint, filters.fingerprints);
+  anyOf(alerts.service, filters.services);
+  anyOf(alerts.environment, filters.environments);
+  // One containment per pair (served by the jsonb_path_ops GIN index); a repeated key with two
+  // values then matches nothing, as AND demands.
+  for (const [key, value] of filters.labels)
+    conditions.push(sql`${alerts.labels} @> ${JSON.stringify({ [key]: value })}::jsonb`);
+  // Terms are [a-z0-9]+ (text-match.ts), so they hold no LIKE wildcard to escape.
+  for (const term of filters.terms) conditions.push(sql`${searchableText} like ${`%${term}%`}`);
+  return conditions;
+}
+
+export interface PostgresExecutor {
+  execute: StoreExecutor;
+  lookup: StoreLookup;
+}
+
+/**
+ * Executor over `db`; each statement is cancelled by the server after `timeoutMs`; counting stops
+ * after `countCap` matches (then the total is "gte").
+ */
+export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: number): PostgresExecutor {
+  // A read-only transaction scopes statement_timeout to this call without touching pooled sessions.
+  const bounded = <T>(run: (tx: Db) => Promise<T>) =>
+    db.transaction(
+      async (tx) => {
+        await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`);
+        return run(tx as unknown as Db);
+      },
+      { accessMode: 'read only' },
+    );
+
+  const execute: StoreExecutor = async (query: StoreQuery) => {
+    const conditions = postgresConditions(query.filters, query.window);
+    const order = query.sort === 'asc' ? asc : desc;
+    const after = query.after
+      ? sql`(${alerts.receivedAt}, ${alerts.id}) ${sql.raw(query.sort === 'asc' ? '>' : '<')} (${new Date(query.after.receivedAt).toISOString()}::timestamptz, ${query.after.id}::uuid)`
+      : undefined;
+    const { rows, count } = await bounded(async (tx) => {
+      const rows = (await tx
+        .select(COLUMNS)
+        .from(alerts)
+        .where(and(...conditions, after))
+        .orderBy(order(alerts.receivedAt), order(alerts.id))
+        .limit(query.size)) as Row[];
+      if (!query.count) return { rows, count: 0 };
+      // A first page that is not full holds every match: no need to count them again.
+      if (query.after === null && rows.length < query.size) return { rows, count: rows.length };
+      const capped = tx
+        .select({ one: sql`1` })
+        .from(alerts)
+        .where(and(...conditions))
+        .limit(countCap + 1)
+        .as('capped');
+      const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(capped);
+      return { rows, count: row?.n ?? 0 };
+    });
+    return {
+      items: rows.map(toAlert),
+      total: count > countCap ? { value: countCap, relation: 'gte' } : { value: count, relation: 'eq' },
+    };
+  };
+
+  const lookup: StoreLookup = async (tenant, id) => {
+    const rows = await bounded((tx) =>
+      tx
+        .select(COLUMNS)
+        .from(alerts)
+        .where(and(eq(alerts.id, id), eq(alerts.tenant, tenant)))
+        .limit(1),
+    );
+    const [row] = rows as Row[];
+    return row ? toAlert(row) : null;
+  };
+
+  return { execute, lookup };
+}

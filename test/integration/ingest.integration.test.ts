@@ -1,0 +1,309 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE } from '../../src/alert/dedup-rules.js';
+import type { Gateway } from '../../src/gateway.js';
+import { normalizeRequest } from '../../src/ingest/normalize-request.js';
+import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
+import { ProviderRegistry } from '../../src/providers/registry.js';
+import { openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
+
+const FIXTURES = new URL('../fixtures/providers/', import.meta.url);
+const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
+
+function fixtures(provider: string): { name: string; body: unknown }[] {
+  const dir = new URL(`${provider}/`, FIXTURES);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => ({ name: file, body: JSON.parse(readFileSync(new URL(file, dir), 'utf8')) }));
+}
+
+let stack: TestStack;
+let gateway: Gateway;
+let tenant: string;
+let key: string;
+
+beforeAll(async () => {
+  stack = openTestStack();
+  gateway = await stack.gateway();
+  tenant = uniqueTenant();
+  key = await stack.createKey(tenant);
+});
+afterAll(() => stack.close());
+
+async function drainQueues() {
+  await Promise.all(gateway.queues.queues.map((queue) => queue.obliterate({ force: true })));
+}
+
+function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return gateway.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'x-api-key': key, 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('every provider: native payload in, canonical alerts enqueued', () => {
+  for (const adapter of PROVIDER_ADAPTERS) {
+    for (const fixture of fixtures(adapter.type)) {
+      it(`${adapter.type} / ${fixture.name}`, async () => {
+        await drainQueues();
+        const response = await post(`/alerts/event/${adapter.type}?provider_id=p1`, fixture.body);
+        expect(response.statusCode).toBe(202);
+        const body = response.json();
+        expect(body.task_name).toBe(body.requestId);
+
+        // The reference mapping is the adapter's own (unit-tested against each vendor's docs); here we
+        // prove the gateway delivers exactly that to Redis, with tenant, ids and provider attached.
+        const expected = normalizeRequest(registry.get(adapter.type)!, fixture.body, {
+          tenant,
+          requestId: body.requestId,
+          now: new Date(),
+          providerId: 'p1',
+          fingerprintOverride: null,
+          rule: DEFAULT_RULE,
+          maxAlerts: 10_000,
+          sanitize: true,
+        });
+        if (expected.kind !== 'alerts') {
+          expect(body.accepted).toBe(0);
+          return;
+        }
+        expect(body.accepted).toBe(expected.alerts.length);
+        const queued = await queuedAlerts(gateway.queues);
+        const comparable = (alerts: typeof queued) =>
+          alerts
+            .map(({ receivedAt: _r, lastReceived, ...alert }) => ({
+              ...alert,
+              // Receive-time providers stamp "now"; compare everything else exactly.
+              lastReceived: lastReceived.slice(0, 10),
+            }))
+            .sort((a, b) => a.id.localeCompare(b.id));
+        expect(comparable(queued)).toEqual(comparable(expected.alerts));
+        for (const alert of queued) {
+          expect(alert).toMatchObject({ tenant, providerType: adapter.type, providerId: 'p1' });
+          expect(alert.fingerprint).toMatch(/.+/);
+        }
+      });
+    }
+  }
+
+  it('maps an Alertmanager group exactly (status, severity, fingerprint, name, labels)', async () => {
+    await drainQueues();
+    const payload = {
+      version: '4',
+      status: 'firing',
+      receiver: 'keep',
+      groupKey: '{}:{alertname="DiskFull"}',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'DiskFull', severity: 'critical', Instance: 'db-1', environment: 'prod' },
+          annotations: { description: 'disk 97% full' },
+          startsAt: '2026-01-01T00:00:00Z',
+          fingerprint: 'abc123',
+        },
+        {
+          status: 'resolved',
+          labels: { alertname: 'DiskFull', severity: 'error' },
+          annotations: {},
+          fingerprint: 'def456',
+        },
+      ],
+    };
+    const response = await post('/alerts/event/alertmanager', payload);
+    expect(response.statusCode).toBe(202);
+    expect(response.json().accepted).toBe(2);
+    const alerts = (await queuedAlerts(gateway.queues)).sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    expect(
+      alerts.map(({ name, status, severity, fingerprint, environment }) => ({
+        name,
+        status,
+        severity,
+        fingerprint,
+        environment,
+      })),
+    ).toEqual([
+      { name: 'DiskFull', status: 'firing', severity: 'critical', fingerprint: 'abc123', environment: 'prod' },
+      { name: 'DiskFull', status: 'resolved', severity: 'high', fingerprint: 'def456', environment: 'unknown' },
+    ]);
+    expect(alerts[0]?.labels).toMatchObject({ alertname: 'DiskFull', instance: 'db-1' });
+    expect(alerts[0]?.description).toBe('disk 97% full');
+  });
+
+  it('accepts a top-level array on a provider route and the ?fingerprint override', async () => {
+    await drainQueues();
+    const [fixture] = fixtures('datadog');
+    const response = await post('/api/v1/alerts/event/datadog?fingerprint=pinned', [fixture?.body, fixture?.body]);
+    expect(response.statusCode).toBe(202);
+    expect(response.json().accepted).toBe(2);
+    expect((await queuedAlerts(gateway.queues)).map((alert) => alert.fingerprint)).toEqual(['pinned', 'pinned']);
+  });
+
+  it('takes Keep-format alerts on /alerts/event, one object or an array', async () => {
+    await drainQueues();
+    const one = await post('/alerts/event', { name: 'cpu high', severity: 'critical', status: 'firing' });
+    const many = await post('/alerts/event', [{ name: 'a' }, { name: 'b', severity: 4 }]);
+    expect([one.statusCode, one.json().accepted, many.statusCode, many.json().accepted]).toEqual([202, 1, 202, 2]);
+    const names = (await queuedAlerts(gateway.queues)).map((alert) => `${alert.name}:${alert.severity}`).sort();
+    expect(names).toEqual(['a:info', 'b:high', 'cpu high:critical']);
+  });
+
+  it('strips what PostgreSQL cannot store (NUL, lone surrogates) from escaped JSON', async () => {
+    await drainQueues();
+    const response = await post('/alerts/event', '{"name":"disk\\u0000full","description":"half \\ud800 pair"}');
+    expect(response.statusCode).toBe(202);
+    const [queued] = await queuedAlerts(gateway.queues);
+    expect([queued?.name, queued?.description]).toEqual(['diskfull', 'half \ufffd pair']);
+  });
+
+  it('parses JSON sent as text/plain (AWS SNS) and form bodies', async () => {
+    await drainQueues();
+    const sns = await post('/alerts/event/keep', JSON.stringify({ name: 'from-sns' }), {
+      'content-type': 'text/plain; charset=UTF-8',
+    });
+    const form = await post('/alerts/event/keep', 'name=from-form&severity=warning', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect([sns.statusCode, form.statusCode]).toEqual([202, 202]);
+    const names = (await queuedAlerts(gateway.queues)).map((alert) => `${alert.name}:${alert.severity}`).sort();
+    expect(names).toEqual(['from-form:warning', 'from-sns:info']);
+  });
+});
+
+describe('authentication', () => {
+  const basic = (password: string) => `Basic ${Buffer.from(`api_key:${password}`).toString('base64')}`;
+
+  it.each([
+    ['X-API-KEY header', (k: string) => ({ url: '/alerts/event', headers: { 'x-api-key': k } })],
+    ['api_key query parameter', (k: string) => ({ url: `/alerts/event?api_key=${k}`, headers: { 'x-api-key': '' } })],
+    [
+      'Bearer token',
+      (k: string) => ({ url: '/alerts/event', headers: { 'x-api-key': '', authorization: `Bearer ${k}` } }),
+    ],
+    [
+      'Basic with the key as password',
+      (k: string) => ({ url: '/alerts/event', headers: { 'x-api-key': '', authorization: basic(k) } }),
+    ],
+    [
+      'Digest credential string',
+      (k: string) => ({ url: '/alerts/event', headers: { 'x-api-key': '', authorization: `Digest ${k}` } }),
+    ],
+  ])('accepts the key as %s', async (_label, request) => {
+    const { url, headers } = request(key);
+    const response = await post(url, { name: 'auth' }, headers);
+    expect(response.statusCode).toBe(202);
+  });
+
+  it('answers 401 without credentials and with an unknown key', async () => {
+    const missing = await post('/alerts/event', { name: 'x' }, { 'x-api-key': '' });
+    const unknown = await post('/alerts/event', { name: 'x' }, { 'x-api-key': 'ag_not-a-real-key' });
+    expect([missing.statusCode, unknown.statusCode]).toEqual([401, 401]);
+    expect(missing.json().error).toBe('unauthorized');
+    expect(unknown.json().message).toBe('Invalid API Key');
+  });
+
+  it('answers 403 when the key may not post this provider, and for admin keys', async () => {
+    const scoped = await stack.createKey(tenant, { providers: ['grafana'] });
+    const admin = await stack.createKey(tenant, { isAdmin: true });
+    const wrongProvider = await post('/alerts/event/keep', { name: 'x' }, { 'x-api-key': scoped });
+    const adminOnIngest = await post('/alerts/event/keep', { name: 'x' }, { 'x-api-key': admin });
+    expect(wrongProvider.statusCode).toBe(403);
+    expect(wrongProvider.json().details.allowed).toEqual(['grafana']);
+    expect(adminOnIngest.statusCode).toBe(403);
+  });
+
+  it('stops accepting a revoked key once the verification cache expires', async () => {
+    const shortCache = await stack.gateway({ API_KEY_CACHE_MS: 100 });
+    const created = await stack.keys.create({ tenant, name: 'to-revoke' });
+    const send = () =>
+      shortCache.app.inject({
+        method: 'POST',
+        url: '/alerts/event',
+        headers: { 'x-api-key': created.key, 'content-type': 'application/json' },
+        payload: '{"name":"x"}',
+      });
+    expect((await send()).statusCode).toBe(202);
+    await stack.keys.revoke(created.id);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await send()).statusCode).toBe(401);
+  });
+});
+
+describe('bad input is refused with a specific error and nothing is enqueued', () => {
+  it.each([
+    ['malformed JSON', '/alerts/event/prometheus', '{"alerts": [', {}, 400, 'invalid_json'],
+    ['empty body', '/alerts/event/prometheus', '', {}, 400, 'invalid_json'],
+    ['wrong shape for the provider', '/alerts/event/prometheus', { title: 'datadog-ish' }, {}, 422, 'invalid_payload'],
+    ['unknown provider', '/alerts/event/nagios-classic', { name: 'x' }, {}, 404, 'unknown_provider'],
+    [
+      'unsupported media type',
+      '/alerts/event/keep',
+      '<alert/>',
+      { 'content-type': 'application/xml' },
+      415,
+      'unsupported_media_type',
+    ],
+    ['empty array', '/alerts/event', [], {}, 422, 'invalid_payload'],
+    ['prototype pollution key', '/alerts/event', '{"name":"x","__proto__":{"admin":true}}', {}, 400, 'invalid_json'],
+  ])('%s', async (_label, url, body, headers, status, code) => {
+    await drainQueues();
+    const response = await post(url, body, headers);
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toMatchObject({ error: code, requestId: expect.any(String), message: expect.any(String) });
+    expect(await queuedAlerts(gateway.queues)).toEqual([]);
+  });
+
+  it('names the failing path of a wrong payload', async () => {
+    const response = await post('/alerts/event/prometheus', {
+      alerts: [{ labels: { alertname: 'ok' } }, { labels: {} }],
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().details.path).toBe('/alerts/1/labels');
+  });
+
+  it('rejects a whole array when one item is invalid', async () => {
+    await drainQueues();
+    const response = await post('/alerts/event', [{ name: 'good' }, { name: 'bad', labels: 'not-an-object' }]);
+    expect(response.statusCode).toBe(422);
+    expect(response.json().details.path).toMatch(/^\/1\//);
+    expect(await queuedAlerts(gateway.queues)).toEqual([]);
+  });
+
+  it('answers 413 for a body over the limit and for too many alerts', async () => {
+    const small = await stack.gateway({ BODY_LIMIT_BYTES: 2048, MAX_ALERTS_PER_REQUEST: 2 });
+    const big = await small.app.inject({
+      method: 'POST',
+      url: '/alerts/event',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(4096) }),
+    });
+    const many = await small.app.inject({
+      method: 'POST',
+      url: '/alerts/event',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      payload: JSON.stringify([{ name: 'a' }, { name: 'b' }, { name: 'c' }]),
+    });
+    expect([big.statusCode, big.json().error]).toEqual([413, 'payload_too_large']);
+    expect([many.statusCode, many.json().error]).toEqual([413, 'payload_too_large']);
+  });
+});
+
+describe('provider listing and Netdata challenge', () => {
+  it('lists every provider with docs and fingerprint fields', async () => {
+    const response = await gateway.app.inject({ method: 'GET', url: '/api/v1/providers' });
+    const types = response.json().providers.map((provider: { type: string }) => provider.type);
+    expect(types).toHaveLength(17);
+    expect(types).toEqual(expect.arrayContaining(['prometheus', 'cloudwatch', 'netdata', 'keep']));
+    const prometheus = response.json().providers.find((provider: { type: string }) => provider.type === 'prometheus');
+    expect(prometheus).toMatchObject({ aliases: ['alertmanager'], fingerprintFields: ['fingerprint'] });
+  });
+
+  it('answers the Netdata challenge without a key, double-encoded like Keep', async () => {
+    const response = await gateway.app.inject({ method: 'GET', url: '/alerts/event/netdata?token=abc' });
+    expect(response.statusCode).toBe(200);
+    const inner = JSON.parse(JSON.parse(response.body));
+    expect(inner.response_token).toMatch(/^sha256=/);
+    expect((await gateway.app.inject({ method: 'GET', url: '/alerts/event/netdata' })).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,208 @@
+import { arrayOverlaps, inArray } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alert/alert.js';
+import { ApiKeyStore } from '../../src/auth/api-keys.js';
+import { buildGateway, type Gateway } from '../../src/gateway.js';
+import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
+import type { TargetInput } from '../../src/publish/target-schema.js';
+import type { Services } from '../../src/services.js';
+import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
+import { uniqueTenant, waitFor } from '../support/harness.js';
+import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
+import { HttpReceiver } from '../support/receivers/http-receiver.js';
+import { webhookContract } from '../support/receivers/webhook.js';
+
+let services: Services;
+let publisher: Publisher;
+let gateway: Gateway;
+let adminKey: string;
+const targets: string[] = [];
+const tenants: string[] = [];
+const receivers: HttpReceiver[] = [];
+
+beforeAll(async () => {
+  services = publishServices({
+    PUBLISH_MAX_ATTEMPTS: '5',
+    PUBLISH_BACKOFF_BASE_MS: '100',
+    PUBLISH_BACKOFF_MAX_MS: '400',
+  });
+  publisher = await startPublisher(services, silentLog);
+  gateway = await buildGateway(services, silentLog);
+  adminKey = (
+    await new ApiKeyStore(services.database.db, 0).create({
+      tenant: uniqueTenant('admin'),
+      name: 'admin',
+      isAdmin: true,
+    })
+  ).key;
+});
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+});
+afterAll(async () => {
+  await gateway.stop();
+  await publisher.stop();
+  const { db } = services.database;
+  await db.delete(publishTargets).where(inArray(publishTargets.name, targets));
+  await db.delete(publishDeadLetters).where(inArray(publishDeadLetters.target, targets));
+  await db.delete(publishLog).where(arrayOverlaps(publishLog.tenants, tenants));
+  await closeServices(services);
+});
+
+async function receiver(): Promise<HttpReceiver> {
+  const started = await new HttpReceiver(webhookContract()).start();
+  receivers.push(started);
+  return started;
+}
+
+function freshTenant(): string {
+  const tenant = uniqueTenant('fanout');
+  tenants.push(tenant);
+  return tenant;
+}
+
+/** An admin-API target routed to `tenant` only, so parallel tests never see each other's alerts. */
+async function webhookTarget(tenant: string, to: HttpReceiver, extra: Partial<TargetInput> = {}): Promise<string> {
+  const name = `hook-${Math.random().toString(36).slice(2, 10)}`;
+  targets.push(name);
+  await publisher.pipeline.catalog.create({
+    name,
+    type: 'webhook',
+    routes: [{ tenants: [tenant] }],
+    settings: { url: `${to.url}/hook` },
+    ...extra,
+  });
+  return name;
+}
+
+/** What the batch worker does after a commit: hand the alerts to the publish listener. */
+async function commit(alerts: Alert[]): Promise<void> {
+  await publisher.listener(alerts.map((alert) => ({ alert, change: 'new' as const })));
+}
+
+async function loggedBatch(
+  target: string,
+  done: (entry: { results: { target: string; ok: boolean; retrying?: boolean }[] }) => boolean = () => true,
+) {
+  return waitFor(async () => {
+    const [entry] = await publisher.pipeline.publishLog!.list({ limit: 1, target });
+    return entry && done(entry) ? entry : undefined;
+  });
+}
+
+describe('fan-out of committed batches through the publish queue', () => {
+  it('partial success: one target down, the others receive', async () => {
+    const tenant = freshTenant();
+    const [a, down, c] = [await receiver(), await receiver(), await receiver()];
+    down.behave({ kind: 'server-error', status: 503 });
+    const names = [await webhookTarget(tenant, a), await webhookTarget(tenant, down), await webhookTarget(tenant, c)];
+    await commit([makeAlert(tenant), makeAlert(tenant)]);
+
+    await waitFor(() => a.accepted.length === 1 && c.accepted.length === 1);
+    expect((a.accepted[0]?.json as { alerts: unknown[] } | undefined)?.alerts).toHaveLength(2);
+    const entry = await loggedBatch(names[0] as string);
+    expect(entry).toMatchObject({
+      total: 3,
+      succeeded: 2,
+      failed: 1,
+      skipped: 0,
+      partial: true,
+      alerts: 2,
+      tenants: [tenant],
+    });
+    // The entry is settled in place as retries run, so the attempt count may already have moved on.
+    const failed = entry.results.find((line) => line.target === names[1]) as { attempts: number } | undefined;
+    expect(failed).toMatchObject({ ok: false, statusCode: 503, errorClass: 'transient', retrying: true });
+    expect(failed?.attempts).toBeGreaterThanOrEqual(1);
+    expect(down.received.length).toBeGreaterThanOrEqual(failed?.attempts ?? 1);
+  });
+
+  it('retries a transient failure for the failed target only, honouring Retry-After, until it recovers', async () => {
+    const tenant = freshTenant();
+    const [ok1, flaky, ok2] = [await receiver(), await receiver(), await receiver()];
+    flaky.next({ kind: 'server-error', status: 502 }, { kind: 'throttle', retryAfterSeconds: 1 });
+    const names = [
+      await webhookTarget(tenant, ok1),
+      await webhookTarget(tenant, flaky),
+      await webhookTarget(tenant, ok2),
+    ];
+    await commit([makeAlert(tenant)]);
+
+    await waitFor(() => flaky.accepted.length === 1, 10_000);
+    const times = flaky.received.map((request) => request.at);
+    expect(flaky.received).toHaveLength(3);
+    expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(1000);
+    // Every attempt was the same message: the same Standard Webhooks id.
+    expect(new Set(flaky.received.map((request) => request.headers['webhook-id'])).size).toBe(1);
+    const entry = await loggedBatch(names[1] as string, (e) => e.results.every((line) => line.ok));
+    expect(entry).toMatchObject({ succeeded: 3, failed: 0, partial: false });
+    expect(entry.results.find((line) => line.target === names[1])).toMatchObject({ ok: true, attempts: 3 });
+    // The targets that succeeded at once were never sent to again.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ok1.received).toHaveLength(1);
+    expect(ok2.received).toHaveLength(1);
+  });
+
+  it('dead-letters a permanent rejection with the response body, and replays it through the admin API', async () => {
+    const tenant = freshTenant();
+    const [good, picky] = [await receiver(), await receiver()];
+    picky.next({ kind: 'reject' }, { kind: 'reject' });
+    const pickyName = await webhookTarget(tenant, picky);
+    await webhookTarget(tenant, good);
+    await commit([makeAlert(tenant)]);
+    await commit([makeAlert(tenant)]);
+
+    const listed = await waitFor(async () => {
+      const response = await gateway.app.inject({
+        method: 'GET',
+        url: `/api/v1/admin/publish/dlq?target=${pickyName}`,
+        headers: { 'x-api-key': adminKey },
+      });
+      const body = response.json() as {
+        total: number;
+        entries: { id: string; statusCode: number; responseBody: string; errorClass: string }[];
+      };
+      return body.total === 2 ? body : undefined;
+    });
+    expect(listed.entries[0]).toMatchObject({
+      statusCode: 400,
+      errorClass: 'permanent',
+      responseBody: expect.stringContaining('rejected'),
+    });
+    expect(picky.received).toHaveLength(2); // permanent: no retry
+    expect(good.accepted).toHaveLength(2);
+
+    const one = await gateway.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/publish/dlq/${listed.entries[0]?.id}/replay`,
+      headers: { 'x-api-key': adminKey },
+    });
+    expect(one.statusCode).toBe(202);
+    await waitFor(() => picky.accepted.length === 1);
+
+    const all = await gateway.app.inject({
+      method: 'POST',
+      url: `/api/v1/admin/publish/dlq/replay?target=${pickyName}`,
+      headers: { 'x-api-key': adminKey },
+    });
+    expect(all.json()).toEqual({ replayed: 1 });
+    await waitFor(() => picky.accepted.length === 2);
+    const left = await publisher.pipeline.deadLetters.list({ target: pickyName, limit: 10 });
+    expect(left.total).toBe(0);
+    expect(good.accepted).toHaveLength(2);
+  });
+
+  it('a retry job runs again after a worker restart (retries are BullMQ jobs)', async () => {
+    const tenant = freshTenant();
+    const slow = await receiver();
+    slow.next({ kind: 'throttle', retryAfterSeconds: 2 });
+    await webhookTarget(tenant, slow);
+    await commit([makeAlert(tenant)]);
+    await waitFor(() => slow.received.length === 1);
+    // The retry waits in Redis as a delayed job; restart the publisher while it does.
+    await publisher.stop();
+    publisher = await startPublisher(services, silentLog);
+    await waitFor(() => slow.accepted.length === 1, 10_000);
+    expect(slow.received).toHaveLength(2);
+  });
+});

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/alert/alert.js';
+import { contentHash, dedupKey } from '../../../src/alert/content-hash.js';
+import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
+import { alertId, shardOf } from '../../../src/alert/identity.js';
+
+const options = { bloomCapacity: 10_000, bloomErrorRate: 0.01, cacheSize: 100 };
+const candidate = (fingerprint: string, hash: string, fullDeduplication = true): DedupCandidate => ({
+  tenant: 't',
+  fingerprint,
+  contentHash: hash,
+  fullDeduplication,
+});
+const noStore = async () => new Map<string, string>();
+
+const alert: Alert = {
+  id: 'a1',
+  eventId: null,
+  name: 'disk',
+  status: 'firing',
+  severity: 'high',
+  fingerprint: 'fp',
+  lastReceived: '2026-01-01T00:00:00.000Z',
+  description: 'd',
+  message: null,
+  source: ['keep'],
+  service: null,
+  environment: null,
+  url: null,
+  labels: { host: 'a', zone: 'z' },
+  extra: { runbook: 'r', counter: 1 },
+  tenant: 't',
+  providerType: 'keep',
+  providerId: null,
+  receivedAt: '2026-01-01T00:00:01.000Z',
+};
+
+describe('contentHash', () => {
+  it('ignores per-delivery fields and key order, but not content', () => {
+    const redelivered = {
+      ...alert,
+      id: 'a2',
+      receivedAt: 'later',
+      lastReceived: 'later',
+      labels: { zone: 'z', host: 'a' },
+    };
+    expect(contentHash(redelivered)).toBe(contentHash(alert));
+    expect(contentHash({ ...alert, description: 'other' })).not.toBe(contentHash(alert));
+  });
+
+  it('drops the rule ignore fields, canonical or extra, including dot paths', () => {
+    const changed = { ...alert, labels: { ...alert.labels, host: 'b' }, extra: { ...alert.extra, counter: 2 } };
+    expect(contentHash(changed)).not.toBe(contentHash(alert));
+    expect(contentHash(changed, ['labels.host', 'counter'])).toBe(contentHash(alert, ['labels.host', 'counter']));
+  });
+
+  it('derives the bloom key from tenant, fingerprint and hash', () => {
+    const expected = createHash('sha256').update('t\u0000fp\u0000h').digest('hex');
+    expect(dedupKey('t', 'fp', 'h')).toBe(expected);
+  });
+});
+
+describe('DedupState', () => {
+  it('sees earlier alerts of the same batch: A, A, B, A → unseen, duplicate, changed, changed', async () => {
+    const state = new DedupState(options);
+    const decisions = await state.decide(
+      [candidate('f', 'A'), candidate('f', 'A'), candidate('f', 'B'), candidate('f', 'A')],
+      noStore,
+    );
+    expect(decisions).toEqual(['unseen', 'duplicate', 'changed', 'changed']);
+  });
+
+  it('remembers committed hashes across batches and honours full deduplication off', async () => {
+    const state = new DedupState(options);
+    state.remember('t', 'f', 'A');
+    expect(await state.decide([candidate('f', 'A')], noStore)).toEqual(['duplicate']);
+    expect(await state.decide([candidate('f', 'A', false)], noStore)).toEqual(['changed']);
+  });
+
+  it('asks the exact store only for pairs the bloom filter may have seen', async () => {
+    const state = new DedupState({ ...options, cacheSize: 1 });
+    state.rebuild([
+      { tenant: 't', fingerprint: 'f1', contentHash: 'A' },
+      { tenant: 't', fingerprint: 'f2', contentHash: 'B' },
+    ]);
+    const asked: string[] = [];
+    const decisions = await state.decide([candidate('f1', 'A'), candidate('f3', 'C')], async (keys) => {
+      asked.push(...keys.map((key) => key.fingerprint));
+      return new Map([['t\u0000f1', 'A']]);
+    });
+    // f2 is the one cached entry (LRU of 1); f1 is only in the bloom, f3 nowhere.
+    expect(asked).toEqual(['f1']);
+    expect(decisions).toEqual(['duplicate', 'unseen']);
+  });
+
+  it('starts over on rebuild', async () => {
+    const state = new DedupState(options);
+    state.remember('t', 'f', 'A');
+    state.rebuild([]);
+    expect(await state.decide([candidate('f', 'A')], noStore)).toEqual(['unseen']);
+    expect(state.stats().bloomItems).toBe(0);
+  });
+});
+
+describe('identity', () => {
+  it('derives the same UUID-shaped alert id for the same delivery, another for another', () => {
+    const id = alertId('t', 'req-1', 0);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(alertId('t', 'req-1', 0)).toBe(id);
+    expect(alertId('t', 'req-1', 1)).not.toBe(id);
+    expect(alertId('u', 'req-1', 0)).not.toBe(id);
+  });
+
+  it('spreads fingerprints over every shard, stably', () => {
+    const shards = new Set(Array.from({ length: 1000 }, (_, i) => shardOf('t', `fp-${i}`, 16)));
+    expect(shards.size).toBe(16);
+    expect(shardOf('t', 'fp-1', 16)).toBe(shardOf('t', 'fp-1', 16));
+  });
+});
