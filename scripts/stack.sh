@@ -61,6 +61,10 @@ pg_data() { echo "$STACK_DIR/postgres"; }
 pg_up() {
   local data
   data="$(pg_data)"
+  if pg_status; then
+    pg_ensure_database
+    return
+  fi
   if [ ! -s "$data/PG_VERSION" ]; then
     log "initializing PostgreSQL cluster in $data"
     mkdir -p "$data" && chown "$STACK_USER" "$data" && chmod 700 "$data"
@@ -73,6 +77,10 @@ pg_up() {
       >/dev/null || fail "PostgreSQL did not start; see $STACK_DIR/postgres.log"
   fi
   "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -t 30 >/dev/null || fail "PostgreSQL is not ready; see $STACK_DIR/postgres.log"
+  pg_ensure_database
+}
+
+pg_ensure_database() {
   local psql=("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='alertgate'")" != 1 ]; then
     "${psql[@]}" -c "create role alertgate login password 'alertgate' createdb" >/dev/null
