@@ -38,6 +38,7 @@ let adminKey: string;
 let ingestKey: string;
 let context: BrowserContext;
 let page: Page;
+const targetName = `pager-${randomUUID().slice(0, 6)}`;
 let receiver: HttpReceiver;
 let publisher: Publisher;
 let stats: ProcessStatsPublisher;
@@ -58,7 +59,7 @@ beforeAll(async () => {
     STATS_SHARE_INTERVAL_MS: '500',
     TARGETS_FILE: writeTargetsFile([
       {
-        name: `pager-${randomUUID().slice(0, 6)}`,
+        name: targetName,
         type: 'webhook',
         settings: { url: `${receiver.url}/hook` },
         routes: [{ tenants: [tenant] }],
@@ -186,7 +187,8 @@ describe('admin page', () => {
         .toBeGreaterThanOrEqual(3);
       await expect.poll(() => page.locator('#providers tr[data-key="keep"]').count(), { timeout: 10_000 }).toBe(1);
       await expect.poll(() => page.locator('#providers tr[data-key="prometheus"]').count()).toBe(1);
-      await expect.poll(() => page.locator('#targets tr').count()).toBe(1);
+      // Targets are shared by every test in the database: look for this test's own.
+      await expect.poll(() => page.locator(`#targets tr[data-key="${targetName}"]`).count()).toBe(1);
       await expect.poll(async () => Number(await text('#tile-workers .value'))).toBe(1);
       expect(await page.locator('#shards tr').count()).toBe(4);
       // Dedup ratio of keep: the load re-sends 200 alerts in a loop, so duplicates appear.

@@ -162,7 +162,7 @@ describe('fan-out of committed batches through the publish queue', () => {
         total: number;
         entries: { id: string; statusCode: number; responseBody: string; errorClass: string }[];
       };
-      return body.total === 2 ? body : undefined;
+      return body.total === 2 && body.entries.length === 2 ? body : undefined;
     });
     expect(listed.entries[0]).toMatchObject({
       statusCode: 400,
