@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       items?: unknown[];
       nextCursor?: string | null;
       total?: { value: number };
+      sources?: Record<'postgres' | 'elasticsearch', { took_ms: number }>;
     };
     if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body)}`);
     return { ms: performance.now() - begun, body };
@@ -163,13 +164,21 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       let items = 0;
       let total = 0;
+      const took = { postgres: [] as number[], elasticsearch: [] as number[] };
       for (let i = 0; i < samples; i++) {
         const { ms, body } = await get(scenario.next(i));
         latencies.push(ms);
         items += body.items?.length ?? 1;
         total += body.total?.value ?? 1;
+        for (const store of ['postgres', 'elasticsearch'] as const)
+          took[store].push(body.sources?.[store].took_ms ?? 0);
       }
-      record(scenario.name, latencies, `${(items / samples).toFixed(0)} items, total ${(total / samples).toFixed(0)}`);
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+      record(
+        scenario.name,
+        latencies,
+        `${(items / samples).toFixed(0)} items, total ${(total / samples).toFixed(0)}, store p50 pg ${median(took.postgres)} / es ${median(took.elasticsearch)} ms`,
+      );
     }
     // Deep pagination: 100-item pages through 48 h across the watermark, following nextCursor.
     const pages: number[] = [];

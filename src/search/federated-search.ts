@@ -20,6 +20,7 @@ import type {
   StoreLookup,
   StoreName,
   StorePage,
+  StoreQuery,
   TimeWindow,
   Total,
 } from './types.js';
@@ -86,14 +87,14 @@ export function createFederatedSearch(deps: FederatedSearchDeps): FederatedSearc
     callStore(store, deps.timeouts[store], run).then((outcome) => observe(store, outcome));
 
   /** Asks every store its slices in parallel; Elasticsearch's main slice and handoff day are one call. */
-  async function runPlan(plan: SearchPlan, parsed: ParsedSearch, after: Position | null, count: boolean) {
-    const query = (window: TimeWindow) => ({
+  async function runPlan(plan: SearchPlan, parsed: ParsedSearch, after: Position | null, carried: PageCounts | null) {
+    const query = (window: TimeWindow, store: StoreName): StoreQuery => ({
       filters: parsed.filters,
       window,
       sort: parsed.sort,
       after,
       size: parsed.limit + 1,
-      count,
+      counted: carried ? carried.hits[store] : null,
     });
     const archive = [
       ...(plan.elasticsearch ? [{ window: plan.elasticsearch, counted: true }] : []),
@@ -101,11 +102,11 @@ export function createFederatedSearch(deps: FederatedSearchDeps): FederatedSearc
     ];
     const hot = plan.postgres;
     const [postgres, elasticsearch] = await Promise.all([
-      hot ? call('postgres', (signal) => deps.postgres.execute(query(hot), signal)) : null,
+      hot ? call('postgres', (signal) => deps.postgres.execute(query(hot, 'postgres'), signal)) : null,
       archive.length > 0
         ? call('elasticsearch', async (signal) => {
             const pages = await Promise.all(
-              archive.map((slice) => deps.elasticsearch.execute(query(slice.window), signal)),
+              archive.map((slice) => deps.elasticsearch.execute(query(slice.window, 'elasticsearch'), signal)),
             );
             return pages.map((page, i) => (archive[i]?.counted ? page : { ...page, total: NOT_COUNTED }));
           })
@@ -129,7 +130,7 @@ export function createFederatedSearch(deps: FederatedSearchDeps): FederatedSearc
       const watermark = await callStore('postgres', deps.timeouts.postgres, () => deps.watermark());
       if (!watermark.ok) deps.log.warn({ err: watermark.cause }, 'archive watermark unreadable');
       const plan = watermark.ok ? planSearch(window, watermark.value) : archiveOnlyPlan(window);
-      const outcomes = await runPlan(plan, parsed, after, carried === null);
+      const outcomes = await runPlan(plan, parsed, after, carried);
       // Without the watermark PostgreSQL is unreachable: report that as its failure.
       const postgres = watermark.ok ? outcomes.postgres : watermark;
       const stores = [postgres, outcomes.elasticsearch];

@@ -7,7 +7,8 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Alert, Severity, Status } from '../alert/alert.js';
 import type { Db } from '../store/db.js';
 import { alerts } from '../store/partitioned-schema.js';
-import type { SearchFilters, StoreExecutor, StoreLookup, StoreQuery, TimeWindow } from './types.js';
+import { comparePositions } from './merge.js';
+import type { Position, SearchFilters, StoreExecutor, StoreLookup, StoreQuery, TimeWindow } from './types.js';
 
 /** ISO-8601 UTC with milliseconds, the format of Alert times (stored times have ms precision). */
 const iso = (column: typeof alerts.receivedAt) =>
@@ -90,30 +91,77 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
       { accessMode: 'read only' },
     );
 
+  /** The (receivedAt, id) of matches, in no order: at most `limit` of them. */
+  const keysOf = async (tx: Db, where: SQL | undefined, limit?: number) => {
+    const select = tx
+      .select({ receivedAt: iso(alerts.receivedAt), id: alerts.id })
+      .from(alerts)
+      .where(where);
+    const rows = await (limit === undefined ? select : select.limit(limit));
+    return rows.map((row) => ({ receivedAt: Date.parse(row.receivedAt), id: row.id }));
+  };
+
+  /** The alerts with these ids (all within `window`), in the order of `keys`. */
+  const rowsOf = async (tx: Db, tenant: string, keys: readonly Position[]) => {
+    if (keys.length === 0) return [];
+    const times = keys.map((key) => key.receivedAt);
+    const rows = (await tx
+      .select(COLUMNS)
+      .from(alerts)
+      .where(
+        and(
+          eq(alerts.tenant, tenant),
+          inArray(
+            alerts.id,
+            keys.map((key) => key.id),
+          ),
+          // Bounds let PostgreSQL skip the other days' partitions.
+          gte(alerts.receivedAt, new Date(Math.min(...times)).toISOString()),
+          lte(alerts.receivedAt, new Date(Math.max(...times)).toISOString()),
+        ),
+      )) as Row[];
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    return keys.flatMap((key) => byId.get(key.id) ?? []);
+  };
+
+  /**
+   * Why two ways to read a page: with many matches, walking the (tenant, received_at) index in order
+   * stops after one page. With few, that walk can cross the whole window for a handful of rows
+   * (PostgreSQL cannot know how rare a combination of filters is); then collecting the matches
+   * through the filter indexes, sorting their keys here and fetching the page by id is bounded by
+   * the match count (at most countCap). A first page learns which case it is from the capped key
+   * query that also yields its count; later pages from the count the cursor carries.
+   */
   const execute: StoreExecutor = async (query: StoreQuery) => {
     const conditions = postgresConditions(query.filters, query.window);
-    const order = query.sort === 'asc' ? asc : desc;
+    const direction = query.sort === 'asc' ? 1 : -1;
     const after = query.after
       ? sql`(${alerts.receivedAt}, ${alerts.id}) ${sql.raw(query.sort === 'asc' ? '>' : '<')} (${new Date(query.after.receivedAt).toISOString()}::timestamptz, ${query.after.id}::uuid)`
       : undefined;
-    const { rows, count } = await bounded(async (tx) => {
-      const rows = (await tx
+    const pageOf = async (tx: Db, keys: Position[]) => {
+      keys.sort((a, b) => direction * comparePositions(a, b));
+      return rowsOf(tx, query.filters.tenant, keys.slice(0, query.size));
+    };
+    const inOrder = (tx: Db) => {
+      const order = query.sort === 'asc' ? asc : desc;
+      return tx
         .select(COLUMNS)
         .from(alerts)
         .where(and(...conditions, after))
         .orderBy(order(alerts.receivedAt), order(alerts.id))
-        .limit(query.size)) as Row[];
-      if (!query.count) return { rows, count: 0 };
-      // A first page that is not full holds every match: no need to count them again.
-      if (query.after === null && rows.length < query.size) return { rows, count: rows.length };
-      const capped = tx
-        .select({ one: sql`1` })
-        .from(alerts)
-        .where(and(...conditions))
-        .limit(countCap + 1)
-        .as('capped');
-      const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(capped);
-      return { rows, count: row?.n ?? 0 };
+        .limit(query.size) as Promise<Row[]>;
+    };
+
+    const { rows, count } = await bounded(async (tx) => {
+      if (query.counted !== null) {
+        const rows =
+          query.counted < countCap ? await pageOf(tx, await keysOf(tx, and(...conditions, after))) : await inOrder(tx);
+        return { rows, count: query.counted };
+      }
+      // First page (no cursor): the capped key query is both the count and, when few, the matches.
+      const keys = await keysOf(tx, and(...conditions), countCap + 1);
+      if (keys.length <= countCap) return { rows: await pageOf(tx, keys), count: keys.length };
+      return { rows: await inOrder(tx), count: keys.length };
     });
     return {
       items: rows.map(toAlert),

@@ -46,8 +46,11 @@ export interface StoreQuery {
   after: Position | null;
   /** Rows to fetch (page size + 1, so the caller can tell whether more follow). */
   size: number;
-  /** Whether the store must count its matches (first pages only; later pages repeat those counts). */
-  count: boolean;
+  /**
+   * The store's match count from the first page (carried by the cursor), or null when this page is
+   * the first and must count. Stores may also use it to choose how to read the page.
+   */
+  counted: number | null;
 }
 
 /** A count that may have stopped at a cap. */

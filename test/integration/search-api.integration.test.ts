@@ -100,8 +100,12 @@ describe('tenant isolation', () => {
   it('refuses admin keys and requests without a key', async () => {
     const keys = new ApiKeyStore(search.database.db, 0);
     const admin = await keys.create({ tenant: A, name: 'admin', isAdmin: true });
-    const asAdmin = await search.app.inject({ method: 'GET', url: SEARCH, headers: { 'x-api-key': admin.key } });
-    expect(asAdmin.statusCode).toBe(403);
+    try {
+      const asAdmin = await search.app.inject({ method: 'GET', url: SEARCH, headers: { 'x-api-key': admin.key } });
+      expect(asAdmin.statusCode).toBe(403);
+    } finally {
+      await search.database.sql`delete from api_keys where id = ${admin.id}`;
+    }
     expect((await search.app.inject({ method: 'GET', url: SEARCH })).statusCode).toBe(401);
   });
 });

@@ -34,7 +34,7 @@ describe('archive search DSL', () => {
       sort: 'desc',
       after: { receivedAt: 1500, id: 'id-1' },
       size: 51,
-      count: true,
+      counted: null,
     });
     expect(request).toMatchObject({
       size: 51,
@@ -69,7 +69,7 @@ describe('archive search DSL', () => {
       sort: 'asc',
       after: null,
       size: 2,
-      count: true,
+      counted: null,
     });
     expect(request).not.toHaveProperty('search_after');
   });
@@ -89,7 +89,7 @@ describe('archiveSlices', () => {
     sort,
     after,
     size: 51,
-    count: true,
+    counted: null,
   });
 
   it('reads nothing when nothing matches, and the whole window when few match', () => {
