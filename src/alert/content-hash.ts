@@ -16,11 +16,6 @@ export function contentHash(alert: Alert, ignoreFields: readonly string[] = []):
   return sha256Hex(stringify(copy) ?? '');
 }
 
-/** Identity of (tenant, fingerprint, content) for the bloom filter. */
-export function dedupKey(tenant: string, fingerprint: string, hash: string): string {
-  return sha256Hex(`${tenant}\u0000${fingerprint}\u0000${hash}`);
-}
-
 function removePath(target: Record<string, unknown>, path: string): void {
   const keys = path.split('.');
   const last = keys.pop() as string;

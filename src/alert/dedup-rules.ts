@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { RefreshedCopy } from '../store/refreshed-copy.js';
 import { dedupRules } from '../store/schema.js';
 
 /** The parts of a dedup rule the pipeline applies. */
@@ -16,29 +17,19 @@ export const DEFAULT_RULE: DedupRule = Object.freeze({
 });
 
 /**
- * In-memory copy of dedup_rules, refreshed on an interval so the hot path never queries the
- * database. A rule for (tenant, type, provider id) wins over one for (tenant, type).
+ * In-memory copy of dedup_rules, so the hot path never queries the database. A rule for (tenant, type, provider id) wins over one for (tenant, type).
  */
-export class DedupRuleCache {
+export class DedupRuleCache extends RefreshedCopy {
   private rules = new Map<string, DedupRule>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
-    private readonly refreshMs = 5000,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), this.refreshMs);
-    this.timer.unref();
+    refreshMs = 5000,
+  ) {
+    super(refreshMs);
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  async refresh(): Promise<void> {
+  override async refresh(): Promise<void> {
     const rows = await this.db.select().from(dedupRules);
     this.rules = new Map(
       rows.map((row) => [

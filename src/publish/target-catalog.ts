@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../store/db.js';
+import { RefreshedCopy } from '../store/refreshed-copy.js';
 import { publishTargets } from '../store/schema.js';
 import type { Target, TargetDefinition, TargetType } from './model.js';
 import { completeTarget, type TargetInput } from './target-schema.js';
@@ -40,31 +41,22 @@ export class CatalogError extends Error {
 
 /**
  * Every target: the read-only ones from TARGETS_FILE plus the admin-managed ones from PostgreSQL,
- * cached in memory and refreshed on an interval so the publish path never queries the database.
+ * kept in memory so the publish path never queries the database.
  */
-export class TargetCatalog {
+export class TargetCatalog extends RefreshedCopy {
   private apiTargets: Target[] = [];
-  private timer: NodeJS.Timeout | undefined;
   /** File targets switched off at run time (410 Gone); they come back on restart. */
   private readonly disabledFileTargets = new Set<string>();
 
   constructor(
     private readonly db: Db,
     private readonly fileTargets: readonly Target[],
-    private readonly refreshMs = 5000,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), this.refreshMs);
-    this.timer.unref();
+    refreshMs = 5000,
+  ) {
+    super(refreshMs);
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  async refresh(): Promise<void> {
+  override async refresh(): Promise<void> {
     const fileNames = new Set(this.fileTargets.map((target) => target.name));
     const rows = await this.db.select().from(publishTargets);
     // A file target wins over a stored one of the same name (the API refuses to create such a clash).

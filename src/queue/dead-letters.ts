@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { IngestJob, IngestQueues } from './ingest-queues.js';
+import type { IngestPart, IngestQueues } from './ingest-queues.js';
 
 /** A job that failed permanently, with why and where it came from. */
 export interface DeadLetter {
   shard: number;
-  job: IngestJob;
+  job: IngestPart;
   error: string;
   failedAt: string;
 }

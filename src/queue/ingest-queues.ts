@@ -2,16 +2,22 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Alert, SEVERITIES, type Severity, severityRank } from '../alert/alert.js';
 import { shardOf } from '../alert/identity.js';
+import { ShardEnqueuer } from './shard-enqueuer.js';
 
-/** The enqueue contract between the gateway and the batch workers: one job per (request, shard). */
-export interface IngestJob {
+/** One request's alerts for one shard: what the gateway accepts, the worker stores and the DLQ holds. */
+export interface IngestPart {
   requestId: string;
   tenant: string;
   providerType: string;
-  /** Alerts of this request whose fingerprints hash to this job's shard, in request order. */
+  /** Alerts of this request whose fingerprints hash to this part's shard, in request order. */
   alerts: Alert[];
-  /** The provider payload as received, on the request's first job when raw storage selected it. */
+  /** The provider payload as received, on the request's first part when raw storage selected it. */
   raw?: unknown;
+}
+
+/** A shard queue job: the parts of every request that arrived while the shard's previous enqueue was in flight. */
+export interface ShardJob {
+  parts: IngestPart[];
 }
 
 /** BullMQ forbids ':' in queue names, so `ingest:{n}` is spelled `ingest-{n}`. */
@@ -19,13 +25,7 @@ export function ingestQueueName(shard: number): string {
   return `ingest-${shard}`;
 }
 
-/** BullMQ priority: lower runs first; critical alerts overtake a backlog of info noise. */
-function priorityOf(alerts: readonly Alert[]): number {
-  const highest = Math.max(...alerts.map((alert) => severityRank(alert.severity)));
-  return 6 - highest;
-}
-
-/** The severity whose jobs get a BullMQ priority (the inverse of priorityOf), for queue metrics. */
+/** The severity whose jobs get a BullMQ priority (the inverse of priorityOf in shard-enqueuer.ts), for queue metrics. */
 export const SEVERITY_OF_PRIORITY: ReadonlyMap<number, Severity> = new Map(
   SEVERITIES.map((severity) => [6 - severityRank(severity), severity]),
 );
@@ -40,8 +40,8 @@ export interface QueueRetention {
 
 /** Producer side of the shard queues. */
 export class IngestQueues {
-  readonly queues: Queue[];
-  private readonly jobOptions: JobsOptions;
+  readonly queues: Queue<ShardJob>[];
+  private readonly enqueuers: ShardEnqueuer[];
 
   constructor(
     private readonly connection: Redis,
@@ -51,22 +51,23 @@ export class IngestQueues {
   ) {
     this.queues = Array.from(
       { length: shards },
-      (_, shard) => new Queue(ingestQueueName(shard), { connection, prefix }),
+      (_, shard) => new Queue<ShardJob>(ingestQueueName(shard), { connection, prefix }),
     );
-    this.jobOptions = {
+    const jobOptions: JobsOptions = {
       // Retried until it commits: an accepted alert is never dropped for its age or its attempts.
       attempts: Number.MAX_SAFE_INTEGER,
       backoff: { type: 'ingest' },
       removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
       removeOnFail: { age: retention.failedAgeSeconds },
     };
+    this.enqueuers = this.queues.map((queue, shard) => new ShardEnqueuer(queue, shard, jobOptions));
   }
 
   /**
-   * Splits a request's alerts by shard; resolves once Redis holds every job. Fails fast when Redis
+   * Splits a request's alerts by shard; resolves once Redis holds every part. Fails fast when Redis
    * is not connected (BullMQ would otherwise wait for it indefinitely).
    */
-  async enqueue(request: Omit<IngestJob, 'alerts'> & { alerts: Alert[] }): Promise<number> {
+  async enqueue(request: IngestPart): Promise<number> {
     if (this.connection.status !== 'ready') throw new Error(`Redis is not connected (${this.connection.status})`);
     const byShard = new Map<number, Alert[]>();
     for (const alert of request.alerts) {
@@ -78,19 +79,15 @@ export class IngestQueues {
     let first = true;
     await Promise.all(
       [...byShard].map(([shard, alerts]) => {
-        const job: IngestJob = {
+        const part: IngestPart = {
           requestId: request.requestId,
           tenant: request.tenant,
           providerType: request.providerType,
           alerts,
         };
-        if (first && request.raw !== undefined) job.raw = request.raw;
+        if (first && request.raw !== undefined) part.raw = request.raw;
         first = false;
-        return (this.queues[shard] as Queue).add('alerts', job, {
-          ...this.jobOptions,
-          jobId: `${request.requestId}-${shard}`,
-          priority: priorityOf(alerts),
-        });
+        return (this.enqueuers[shard] as ShardEnqueuer).add(part);
       }),
     );
     return byShard.size;

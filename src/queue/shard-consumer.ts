@@ -9,7 +9,7 @@ import type { BatchOutcome, BatchWriter, CommittedAlert } from '../store/batch-w
 import type { Sql } from '../store/db.js';
 import { COMMITTED_JOBS_KEY } from './backpressure.js';
 import type { IngestDeadLetters } from './dead-letters.js';
-import { type IngestJob, ingestQueueName } from './ingest-queues.js';
+import { type IngestPart, ingestQueueName, type ShardJob } from './ingest-queues.js';
 
 export interface ShardConsumerOptions {
   prefix: string;
@@ -52,8 +52,8 @@ export function ingestBackoff(attemptsMade: number): number {
  */
 export class ShardConsumer {
   private readonly dedup: DedupState;
-  private readonly batcher: Batcher<Job<IngestJob>, unknown>;
-  private worker: Worker<IngestJob> | undefined;
+  private readonly batcher: Batcher<Job<ShardJob>, unknown>;
+  private worker: Worker<ShardJob> | undefined;
   private connection: Redis | undefined;
 
   constructor(
@@ -69,14 +69,13 @@ export class ShardConsumer {
   async start(): Promise<void> {
     await this.rebuildDedup();
     this.connection = this.deps.connection();
-    this.worker = new Worker<IngestJob>(
+    this.worker = new Worker<ShardJob>(
       ingestQueueName(this.shard),
-      (job) => this.batcher.add(job, job.data.alerts.length),
+      (job) => this.batcher.add(job, alertCount(job.data.parts)),
       {
         connection: this.connection,
         prefix: this.options.prefix,
-        // Enough jobs in flight to fill a grown batch while the previous one commits.
-        concurrency: Math.max(16, this.options.batch.maxSize * 2),
+        concurrency: this.options.jobsInFlight,
         settings: { backoffStrategy: ingestBackoff },
         lockDuration: this.options.lockMs,
         stalledInterval: this.options.lockMs,
@@ -123,40 +122,60 @@ export class ShardConsumer {
     this.reportDedupStats();
   }
 
-  private async flush(jobs: Job<IngestJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
-    const started = performance.now();
-    let outcome: BatchOutcome;
+  /** Commits a batch of jobs in one transaction; a permanent failure is isolated to the part that caused it. */
+  private async flush(jobs: Job<ShardJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
+    let results: (null | ItemFailure)[];
     try {
-      outcome = await this.deps.writer.write(
-        this.shard,
-        jobs.map((job) => job.data),
-        this.dedup,
+      await this.commit(
+        jobs.flatMap((job) => job.data.parts),
+        trigger,
       );
+      results = jobs.map(() => null);
     } catch (error) {
-      const failure = classifyFailure(error);
-      metrics.batchFailures.inc({ class: failure });
-      if (failure === 'transient') {
+      if (classifyFailure(error) === 'transient') {
         this.deps.log.warn({ err: error, shard: this.shard, jobs: jobs.length }, 'batch failed; jobs will be retried');
         throw error;
       }
-      if (jobs.length === 1) return [await this.deadLetter(jobs[0] as Job<IngestJob>, error)];
-      return this.isolate(jobs, trigger);
+      results = await this.isolate(jobs, trigger);
     }
-    this.record(jobs, outcome, trigger, started);
-    this.deps.onCommitted(outcome.committed);
-    return jobs.map(() => null);
+    const now = Date.now();
+    const completed = jobs.filter((_, i) => results[i] === null);
+    for (const job of completed) metrics.queueLagSeconds.observe((now - job.timestamp) / 1000);
+    this.deps.redis.incrby(`${this.options.prefix}:${COMMITTED_JOBS_KEY}`, completed.length).catch(() => {});
+    return results;
+  }
+
+  /** Writes parts in one transaction, then hands the stored alerts to the commit listeners. */
+  private async commit(parts: IngestPart[], trigger: FlushTrigger): Promise<void> {
+    const started = performance.now();
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.deps.writer.write(this.shard, parts, this.dedup);
+    } catch (error) {
+      metrics.batchFailures.inc({ class: classifyFailure(error) });
+      throw error;
+    }
+    metrics.batchSize.observe({ trigger }, alertCount(parts));
+    metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    for (const { alert, change } of outcome.committed)
+      metrics.dedupDecisions.inc({ provider: alert.providerType, outcome: change });
+    for (const [provider, count] of outcome.duplicates)
+      metrics.dedupDecisions.inc({ provider, outcome: 'duplicate' }, count);
+    this.reportDedupStats();
+    await this.deps.onCommitted(outcome.committed);
   }
 
   /**
-   * A permanent failure is one job's fault: commit the jobs one by one, in order (the shard's dedup
-   * state must see them in sequence), dead-letter the culprit, and let a job that meets a transient
-   * error be retried on its own.
+   * A permanent failure is one part's fault: commit the parts one by one, in order (the shard's
+   * dedup state must see them in sequence), dead-letter the culprit, and retry on its own a job
+   * whose part meets a transient error (parts committed before it are idempotent on redelivery).
    */
-  private async isolate(jobs: Job<IngestJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
+  private async isolate(jobs: Job<ShardJob>[], trigger: FlushTrigger): Promise<(null | ItemFailure)[]> {
     const results: (null | ItemFailure)[] = [];
     for (const job of jobs) {
       try {
-        results.push(...(await this.flush([job], trigger)));
+        for (const part of job.data.parts) await this.commitOrDeadLetter(part, trigger);
+        results.push(null);
       } catch (error) {
         results.push(new ItemFailure(error));
       }
@@ -164,33 +183,23 @@ export class ShardConsumer {
     return results;
   }
 
-  private async deadLetter(job: Job<IngestJob>, error: unknown): Promise<null> {
-    this.deps.log.error(
-      { err: error, shard: this.shard, requestId: job.data.requestId },
-      'job moved to the dead-letter queue',
-    );
-    await this.deps.deadLetters.add({
-      shard: this.shard,
-      job: job.data,
-      error: String((error as Error).message ?? error),
-      failedAt: new Date().toISOString(),
-    });
-    metrics.deadLettered.inc();
-    return null;
-  }
-
-  private record(jobs: Job<IngestJob>[], outcome: BatchOutcome, trigger: FlushTrigger, started: number): void {
-    const now = Date.now();
-    const alerts = jobs.reduce((sum, job) => sum + job.data.alerts.length, 0);
-    metrics.batchSize.observe({ trigger }, alerts);
-    metrics.commitSeconds.observe((performance.now() - started) / 1000);
-    for (const job of jobs) metrics.queueLagSeconds.observe((now - job.timestamp) / 1000);
-    for (const { alert, change } of outcome.committed)
-      metrics.dedupDecisions.inc({ provider: alert.providerType, outcome: change });
-    for (const [provider, count] of outcome.duplicates)
-      metrics.dedupDecisions.inc({ provider, outcome: 'duplicate' }, count);
-    this.deps.redis.incrby(`${this.options.prefix}:${COMMITTED_JOBS_KEY}`, jobs.length).catch(() => {});
-    this.reportDedupStats();
+  private async commitOrDeadLetter(part: IngestPart, trigger: FlushTrigger): Promise<void> {
+    try {
+      await this.commit([part], trigger);
+    } catch (error) {
+      if (classifyFailure(error) === 'transient') throw error;
+      this.deps.log.error(
+        { err: error, shard: this.shard, requestId: part.requestId },
+        'request part moved to the dead-letter queue',
+      );
+      await this.deps.deadLetters.add({
+        shard: this.shard,
+        job: part,
+        error: String((error as Error).message ?? error),
+        failedAt: new Date().toISOString(),
+      });
+      metrics.deadLettered.inc();
+    }
   }
 
   private reportDedupStats(): void {
@@ -198,4 +207,8 @@ export class ShardConsumer {
     metrics.bloomFillRatio.set({ shard: String(this.shard) }, stats.bloomFillRatio);
     metrics.bloomFalsePositiveRate.set({ shard: String(this.shard) }, stats.bloomFalsePositiveRate);
   }
+}
+
+function alertCount(parts: readonly IngestPart[]): number {
+  return parts.reduce((sum, part) => sum + part.alerts.length, 0);
 }

@@ -1,6 +1,6 @@
 /** What the realtime streams carry, and where in Redis it travels. */
-import type { Alert, Status } from '../alert/alert.js';
-import type { Action } from '../lifecycle/transitions.js';
+import type { Alert } from '../alert/alert.js';
+import type { LifecycleChange } from '../lifecycle/lifecycle-store.js';
 
 /** A committed new or changed alert. */
 export interface AlertEvent {
@@ -10,20 +10,11 @@ export interface AlertEvent {
 }
 
 /** An operator changed a fingerprint's lifecycle state. */
-export interface LifecycleEvent {
+export type LifecycleEvent = Omit<LifecycleChange, 'alertId'> & {
   type: 'lifecycle';
-  tenant: string;
-  fingerprint: string;
-  action: Action;
-  from: Status;
-  to: Status;
-  actor: string;
-  note: string | null;
-  /** ISO-8601 time of the change. */
-  at: string;
   /** The fingerprint's latest stored occurrence (status set to `to`); null when no longer stored. */
   alert: Alert | null;
-}
+};
 
 export type StreamEvent = AlertEvent | LifecycleEvent;
 

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../store/db.js';
+import { RefreshedCopy } from '../store/refreshed-copy.js';
 import { escalationPolicies } from '../store/schema.js';
 import { completePolicy, type EscalationPolicy, type EscalationPolicyInput } from './escalation-policy.js';
 
@@ -17,29 +18,20 @@ export class PolicyCatalogError extends Error {
 
 /**
  * Every escalation policy: the read-only ones from ESCALATION_FILE plus the admin-managed ones from
- * PostgreSQL, cached and refreshed on an interval so the commit path never waits for the database.
+ * PostgreSQL, kept in memory so the commit path never waits for the database.
  */
-export class EscalationCatalog {
+export class EscalationCatalog extends RefreshedCopy {
   private apiPolicies: EscalationPolicy[] = [];
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly filePolicies: readonly EscalationPolicy[],
-    private readonly refreshMs: number,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => {}), this.refreshMs);
-    this.timer.unref();
+    refreshMs: number,
+  ) {
+    super(refreshMs);
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  async refresh(): Promise<void> {
+  override async refresh(): Promise<void> {
     const fileNames = new Set(this.filePolicies.map((policy) => policy.name));
     const rows = await this.db.select().from(escalationPolicies);
     const policies: EscalationPolicy[] = [];

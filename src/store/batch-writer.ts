@@ -5,7 +5,8 @@ import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.j
 import type { DedupRuleCache } from '../alert/dedup-rules.js';
 import { sanitizeText } from '../alert/sanitize.js';
 import { recordSourceTransitions, type SourceTransitionRow } from '../lifecycle/source-transitions.js';
-import type { IngestJob } from '../queue/ingest-queues.js';
+import type { IngestPart } from '../queue/ingest-queues.js';
+import { insertAlertRows } from './alert-rows.js';
 import type { Sql } from './db.js';
 import { ensurePartitions, isMissingPartitionError } from './partitions.js';
 
@@ -42,8 +43,8 @@ interface LastAlertRow {
 }
 
 /**
- * Writes one shard's batch of jobs in a single transaction: dedup decisions, last_alert upsert,
- * alerts and raw payloads into their daily partitions. Idempotent: a replayed job inserts nothing
+ * Writes one shard's batch of request parts in a single transaction: dedup decisions, last_alert
+ * upsert, alerts and raw payloads into their daily partitions. Idempotent: a replayed part inserts nothing
  * twice because alert ids are deterministic.
  */
 export class BatchWriter {
@@ -52,19 +53,28 @@ export class BatchWriter {
     private readonly rules: DedupRuleCache,
   ) {}
 
-  async write(shard: number, jobs: readonly IngestJob[], dedup: DedupState): Promise<BatchOutcome> {
-    const alerts = jobs.flatMap((job) => job.alerts);
+  async write(shard: number, parts: readonly IngestPart[], dedup: DedupState): Promise<BatchOutcome> {
+    const alerts = parts.flatMap((part) => part.alerts);
     const decided = await this.decide(alerts, dedup);
     const lastRows = summarize(shard, decided);
     const stored = decided.filter((item) => item.decision !== 'duplicate');
-    const raws = jobs.filter((job) => job.raw !== undefined);
+    const raws = parts.filter((part) => part.raw !== undefined);
 
     const transaction = () =>
       this.sql.begin(async (tx) => {
         const upserted = lastRows.length > 0 ? await upsertLastAlerts(tx, lastRows) : [];
         await recordSourceTransitions(tx, upserted);
         const firstSeen = new Map(upserted.map((row) => [`${row.tenant}\u0000${row.fingerprint}`, row]));
-        if (stored.length > 0) await insertAlerts(tx, stored, firstSeen);
+        if (stored.length > 0) {
+          await insertAlertRows(
+            tx,
+            stored.map(({ alert, hash }) => ({
+              alert,
+              contentHash: hash,
+              startedAt: firstSeen.get(`${alert.tenant}\u0000${alert.fingerprint}`)?.first_seen ?? alert.receivedAt,
+            })),
+          );
+        }
         if (raws.length > 0) await insertRaw(tx, raws);
         return firstSeen;
       });
@@ -187,52 +197,13 @@ async function upsertLastAlerts(tx: TransactionSql, rows: LastAlertRow[]): Promi
     returning tenant, fingerprint, first_seen, (xmax = 0) as inserted, provider_type, previous_state, state`;
 }
 
-async function insertAlerts(
-  tx: TransactionSql,
-  stored: readonly Decided[],
-  firstSeen: Map<string, Upserted>,
-): Promise<void> {
-  const rows = stored.map(({ alert, hash }) => ({
-    received_at: alert.receivedAt,
-    id: alert.id,
-    tenant: alert.tenant,
-    fingerprint: alert.fingerprint,
-    provider_type: alert.providerType,
-    provider_id: alert.providerId,
-    event_id: alert.eventId,
-    name: alert.name,
-    status: alert.status,
-    severity: alert.severity,
-    source: alert.source,
-    service: alert.service,
-    environment: alert.environment,
-    description: alert.description,
-    message: alert.message,
-    url: alert.url,
-    labels: alert.labels,
-    extra: alert.extra,
-    content_hash: hash,
-    started_at: firstSeen.get(`${alert.tenant}\u0000${alert.fingerprint}`)?.first_seen ?? alert.receivedAt,
-    last_received: alert.lastReceived,
-  }));
-  await tx`
-    insert into alerts (received_at, id, tenant, fingerprint, provider_type, provider_id, event_id, name, status, severity,
-                        source, service, environment, description, message, url, labels, extra, content_hash, started_at,
-                        last_received)
-    select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(received_at timestamptz, id uuid, tenant text,
-      fingerprint text, provider_type text, provider_id text, event_id text, name text, status text, severity text,
-      source text[], service text, environment text, description text, message text, url text, labels jsonb, extra jsonb,
-      content_hash text, started_at timestamptz, last_received timestamptz)
-    on conflict do nothing`;
-}
-
-async function insertRaw(tx: TransactionSql, jobs: readonly IngestJob[]): Promise<void> {
-  const rows = jobs.map((job) => ({
-    received_at: job.alerts[0]?.receivedAt,
-    request_id: job.requestId,
-    tenant: job.tenant,
-    provider_type: job.providerType,
-    payload: sanitizeText(job.raw),
+async function insertRaw(tx: TransactionSql, parts: readonly IngestPart[]): Promise<void> {
+  const rows = parts.map((part) => ({
+    received_at: part.alerts[0]?.receivedAt,
+    request_id: part.requestId,
+    tenant: part.tenant,
+    provider_type: part.providerType,
+    payload: sanitizeText(part.raw),
   }));
   await tx`
     insert into alert_raw (received_at, request_id, tenant, provider_type, payload)

@@ -7,6 +7,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { registry } from '../../src/metrics.js';
 import { IngestDeadLetters } from '../../src/queue/dead-letters.js';
 import { IngestQueues } from '../../src/queue/ingest-queues.js';
+import { pingRedis } from '../../src/redis.js';
 import { ensurePartitions } from '../../src/store/partitions.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 
@@ -202,7 +203,42 @@ describe('batch pipeline', () => {
     expect(new Set(rows.map((row) => row.name)).size).toBe(total);
   }, 60_000);
 
-  it('dead-letters a job that cannot be stored without blocking its batch, and replays it', async () => {
+  it('groups the requests of one shard that arrive while its enqueue is in flight into one job', async () => {
+    stack = openTestStack();
+    const tenant = uniqueTenant();
+    await pingRedis(stack.services.redis);
+    const queues = new IngestQueues(stack.services.redis, stack.config.SHARDS, stack.config.QUEUE_PREFIX);
+    const at = new Date().toISOString();
+    const request = (name: string, count: number, severity: Alert['severity'] = 'info') => ({
+      requestId: randomUUID(),
+      tenant,
+      providerType: 'keep',
+      alerts: Array.from({ length: count }, () =>
+        alert(tenant, { name, fingerprint: 'same', severity, receivedAt: at }),
+      ),
+    });
+    const jobsOf = async () => {
+      const jobs = await Promise.all(queues.queues.map((queue) => queue.getJobs(['waiting', 'prioritized'])));
+      return jobs.flat().sort((a, b) => a.timestamp - b.timestamp);
+    };
+
+    await Promise.all(['a', 'b', 'c'].map((name) => queues.enqueue(request(name, 1))));
+    await queues.enqueue(request('d', 1, 'critical'));
+    // 1,000 alerts at most per job; one request is never split.
+    await Promise.all([queues.enqueue(request('e', 600)), queues.enqueue(request('f', 600))]);
+
+    const jobs = await jobsOf();
+    expect(jobs.map((job) => job.data.parts.map((part) => part.alerts[0]?.name))).toEqual([
+      ['a', 'b', 'c'],
+      ['d'],
+      ['e'],
+      ['f'],
+    ]);
+    expect(jobs.map((job) => job.priority)).toEqual([4, 1, 4, 4]);
+    await queues.close();
+  });
+
+  it('dead-letters the request that cannot be stored without blocking the rest of its job, and replays it', async () => {
     stack = openTestStack();
     const worker = await stack.worker();
     const tenant = uniqueTenant();
@@ -221,15 +257,17 @@ describe('batch pipeline', () => {
     try {
       const queues = new IngestQueues(stack.services.redis, stack.config.SHARDS, stack.config.QUEUE_PREFIX);
       const at = new Date(day.getTime() + 3_600_000).toISOString();
-      // Same fingerprint → same shard → same batch.
-      for (const name of ['good-1', 'poison', 'good-2']) {
-        await queues.enqueue({
-          requestId: randomUUID(),
-          tenant,
-          providerType: 'keep',
-          alerts: [alert(tenant, { name, fingerprint: 'same', description: name, receivedAt: at })],
-        });
-      }
+      // Same fingerprint → same shard; enqueued together → one job holding the three requests.
+      await Promise.all(
+        ['good-1', 'poison', 'good-2'].map((name) =>
+          queues.enqueue({
+            requestId: randomUUID(),
+            tenant,
+            providerType: 'keep',
+            alerts: [alert(tenant, { name, fingerprint: 'same', description: name, receivedAt: at })],
+          }),
+        ),
+      );
       const deadLetters = new IngestDeadLetters(stack.services.redis, stack.config.QUEUE_PREFIX);
       const [entry] = await waitFor(async () => {
         const entries = await deadLetters.list(tenant);

@@ -4,7 +4,7 @@ import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
-import type { IngestJob, IngestQueues } from '../../src/queue/ingest-queues.js';
+import type { IngestQueues, ShardJob } from '../../src/queue/ingest-queues.js';
 import { openServices, type Services } from '../../src/services.js';
 import { type BatchWorker, type CommitListener, startWorker } from '../../src/worker.js';
 
@@ -79,5 +79,5 @@ export async function waitFor<T>(
 /** Every alert waiting in the shard queues, in no particular order. */
 export async function queuedAlerts(queues: IngestQueues): Promise<Alert[]> {
   const jobs = await Promise.all(queues.queues.map((queue) => queue.getJobs(['waiting', 'prioritized'])));
-  return jobs.flat().flatMap((job) => (job.data as IngestJob).alerts);
+  return jobs.flat().flatMap((job) => (job.data as ShardJob).parts.flatMap((part) => part.alerts));
 }

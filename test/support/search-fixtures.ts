@@ -5,6 +5,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Alert } from '../../src/alert/alert.js';
 import { archiveIndexName } from '../../src/archive/index-names.js';
+import { insertAlertRows } from '../../src/store/alert-rows.js';
 import type { Sql } from '../../src/store/db.js';
 import { dayStart, ensurePartitions } from '../../src/store/partitions.js';
 
@@ -89,37 +90,10 @@ export async function insertHotAlerts(sql: Sql, alerts: readonly StoredAlert[]):
   if (alerts.length === 0) return;
   const times = alerts.map((alert) => Date.parse(alert.receivedAt));
   await ensurePartitions(sql, dayStart(new Date(Math.min(...times))), new Date(Math.max(...times)));
-  const rows = alerts.map((alert) => ({
-    received_at: alert.receivedAt,
-    id: alert.id,
-    tenant: alert.tenant,
-    fingerprint: alert.fingerprint,
-    provider_type: alert.providerType,
-    provider_id: alert.providerId,
-    event_id: alert.eventId,
-    name: alert.name,
-    status: alert.status,
-    severity: alert.severity,
-    source: alert.source,
-    service: alert.service,
-    environment: alert.environment,
-    description: alert.description,
-    message: alert.message,
-    url: alert.url,
-    labels: alert.labels,
-    extra: alert.extra,
-    content_hash: alert.contentHash,
-    started_at: alert.startedAt,
-    last_received: alert.lastReceived,
-  }));
-  await sql`
-    insert into alerts (received_at, id, tenant, fingerprint, provider_type, provider_id, event_id, name, status, severity,
-                        source, service, environment, description, message, url, labels, extra, content_hash, started_at,
-                        last_received)
-    select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(received_at timestamptz, id uuid, tenant text,
-      fingerprint text, provider_type text, provider_id text, event_id text, name text, status text, severity text,
-      source text[], service text, environment text, description text, message text, url text, labels jsonb, extra jsonb,
-      content_hash text, started_at timestamptz, last_received timestamptz)`;
+  await insertAlertRows(
+    sql,
+    alerts.map((alert) => ({ alert, contentHash: alert.contentHash, startedAt: alert.startedAt })),
+  );
 }
 
 /** Deletes the hot rows of `tenants` (the partitions are shared with other tests and stay). */

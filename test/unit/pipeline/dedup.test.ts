@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
-import { contentHash, dedupKey } from '../../../src/alert/content-hash.js';
+import { contentHash } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { alertId, shardOf } from '../../../src/alert/identity.js';
 
@@ -53,11 +52,6 @@ describe('contentHash', () => {
     const changed = { ...alert, labels: { ...alert.labels, host: 'b' }, extra: { ...alert.extra, counter: 2 } };
     expect(contentHash(changed)).not.toBe(contentHash(alert));
     expect(contentHash(changed, ['labels.host', 'counter'])).toBe(contentHash(alert, ['labels.host', 'counter']));
-  });
-
-  it('derives the bloom key from tenant, fingerprint and hash', () => {
-    const expected = createHash('sha256').update('t\u0000fp\u0000h').digest('hex');
-    expect(dedupKey('t', 'fp', 'h')).toBe(expected);
   });
 });
 
