@@ -158,7 +158,9 @@ console.table({
     figure: `${(bloomStats.bloomMemoryBytes / 1024 / 1024).toFixed(2)} MiB`,
   },
   'bloom false positives at 50% fill (target 1%)': { figure: `${((lookedUp / probes.length) * 100).toFixed(3)}%` },
-  'queue pre-fill': { figure: `${rate(totalAlerts, fillMs)} alerts/s (${perRequest} alerts per request, ${jobsExpected} jobs)` },
+  'queue pre-fill': {
+    figure: `${rate(totalAlerts, fillMs)} alerts/s (${perRequest} alerts per request, ${jobsExpected} jobs)`,
+  },
   'committed by one worker process': {
     figure: `${rate(totalAlerts, drainMs)} alerts/s (${(drainMs / 1000).toFixed(1)} s)`,
   },

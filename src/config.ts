@@ -53,21 +53,76 @@ export const ConfigSchema = Type.Object({
     description: 'Number of ingest queues `ingest:{n}`.',
   }),
   QUEUE_PREFIX: Type.String({ default: 'alertgate', description: 'Redis key prefix of every queue.' }),
-  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024, description: 'Largest request body.' }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 5 * 1024 * 1024,
+    description: 'Largest request body (413 above); also bounds every string in it.',
+  }),
+  JSON_MAX_DEPTH: Type.Integer({
+    minimum: 2,
+    maximum: 1000,
+    default: 64,
+    description: 'Deepest nesting of objects and arrays in a JSON body (413 deeper); webhook payloads need under 15.',
+  }),
+  JSON_MAX_ARRAY_LENGTH: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'Most elements of any one array in a JSON body (413 above); at least MAX_ALERTS_PER_REQUEST.',
+  }),
   MAX_ALERTS_PER_REQUEST: Type.Integer({
     minimum: 1,
     default: 10_000,
     description: 'Most alerts one ingestion request may carry.',
   }),
+  ALERT_TIME_MAX_PAST_DAYS: Type.Integer({
+    minimum: 1,
+    default: 3650,
+    description:
+      'An alert whose own timestamp is older than this is refused (422): it is a wrong clock or a placeholder like the epoch.',
+  }),
+  ALERT_TIME_MAX_FUTURE_MINUTES: Type.Integer({
+    minimum: 1,
+    default: 1440,
+    description:
+      'An alert whose own timestamp lies further ahead than this is refused (422); allows for clock skew and time zones.',
+  }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     default: 30_000,
-    description: 'Whole-request timeout; also bounds slow bodies.',
+    description: 'Time to receive a whole request, body included (408 after); bounds slow bodies.',
+  }),
+  HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 10_000,
+    description: "Time to receive a request's headers (408 after); bounds slowloris clients.",
+  }),
+  CONNECTION_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: 'A connection with no traffic in either direction for this long is closed.',
+  }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 72_000,
+    description:
+      'How long an idle keep-alive connection waits for its next request; keep above a load balancer’s idle timeout.',
+  }),
+  MAX_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    default: 20_000,
+    description: 'Open connections one gateway accepts (streams included); more are closed on accept.',
   }),
   API_KEY_CACHE_MS: Type.Integer({
     minimum: 0,
     default: 10_000,
     description: 'How long a verified API key is trusted without a database read; bounds how late a revocation bites.',
+  }),
+  WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 300,
+    description:
+      'Signed ingestion (keys with a signing secret): how far `webhook-timestamp` may be from now, either way; a `webhook-id` is remembered twice as long to refuse replays.',
   }),
   RATE_LIMIT_CAPACITY: Type.Integer({
     minimum: 1,
@@ -217,6 +272,12 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     default: 64,
     description: 'Publish jobs (batch fan-outs and per-target retries) processed in parallel per worker process.',
+  }),
+  PUBLISH_STALLED_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 4,
+    description:
+      "Deliveries to one target still in flight after 1 s (per worker process) from which that target's new deliveries are deferred, without spending an attempt, so a hanging target cannot hold every publish job.",
   }),
   PUBLISH_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -411,6 +472,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('BACKPRESSURE_LOW_WATERMARK must be below BACKPRESSURE_HIGH_WATERMARK');
   }
   if (config.BATCH_MAX_SIZE < config.BATCH_SIZE) problems.push('BATCH_MAX_SIZE must be at least BATCH_SIZE');
+  if (config.JSON_MAX_ARRAY_LENGTH < config.MAX_ALERTS_PER_REQUEST)
+    problems.push('JSON_MAX_ARRAY_LENGTH must be at least MAX_ALERTS_PER_REQUEST (a batch of alerts is one array)');
   if (!reported.has('RAW_STORE')) {
     try {
       new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS);

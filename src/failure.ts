@@ -45,10 +45,11 @@ export interface DeliveryFailure {
 
 /**
  * HTTP status → failure, for every target type (targets.md, "Common retry semantics"): 408, 425,
- * 429 and 5xx are transient; any other 4xx is permanent; 1xx–3xx are not failures (null).
+ * 429 and 5xx are transient; any other 4xx is permanent, and so is a 3xx (redirects are not
+ * followed, so nothing was delivered); 2xx is success (null).
  */
 export function classifyStatus(status: number): Pick<DeliveryFailure, 'class' | 'reason'> | null {
-  if (status < 400) return null;
+  if (status < 300) return null;
   if (status === 429) return { class: 'transient', reason: 'throttled' };
   if (status === 408) return { class: 'transient', reason: 'timeout' };
   if (status === 425 || status >= 500) return { class: 'transient', reason: 'server_error' };

@@ -4,6 +4,7 @@ import { ApiKeyStore } from './auth/api-keys.js';
 import type { Config } from './config.js';
 import { type App, createApp } from './http/app.js';
 import { createAuthenticate } from './http/authenticate.js';
+import { jsonLimits } from './http/json-body.js';
 import { registerAdminRoutes } from './http/routes/admin.js';
 import { registerArchiveLogRoute } from './http/routes/admin-archive.js';
 import { registerHealthRoutes } from './http/routes/health.js';
@@ -78,6 +79,16 @@ export async function buildGateway(
     sns: new SnsConfirmer(redis, config.QUEUE_PREFIX, app.log),
     authenticate: createAuthenticate(keys, { admin: false }),
     maxAlertsPerRequest: config.MAX_ALERTS_PER_REQUEST,
+    jsonLimits: jsonLimits(config),
+    timeWindow: {
+      maxPastMs: config.ALERT_TIME_MAX_PAST_DAYS * 86_400_000,
+      maxFutureMs: config.ALERT_TIME_MAX_FUTURE_MINUTES * 60_000,
+    },
+    signatures: {
+      redis,
+      prefix: config.QUEUE_PREFIX,
+      toleranceSeconds: config.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS,
+    },
   });
   registerAdminRoutes(app, {
     authenticate: createAuthenticate(keys, { admin: true }),

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /** Composition root: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`. */
-import pino from 'pino';
 import { runArchiveOnce } from './archive/scheduler.js';
 import { runKeysCommand, UsageError } from './cli/keys.js';
 import { ConfigError, configReference, loadConfig, redactConfig } from './config.js';
 import { checkConfigFiles } from './config-check.js';
 import { ConfigFileError } from './config-file.js';
 import { probeDependencies } from './health.js';
+import { createLogger } from './logger.js';
 import { roles } from './roles.js';
 import { openServices } from './services.js';
 import { handleShutdownSignals } from './shutdown.js';
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(problems.length === 0 ? 'configuration ok' : `${problems.length} problem(s) found`);
     return problems.length === 0 ? 0 : 1;
   }
-  const log = pino({ level: config.LOG_LEVEL, base: { role: command } });
+  const log = createLogger({ level: config.LOG_LEVEL, base: { role: command } });
   if (command === 'migrate' || command === 'keys') {
     const database = openDatabase(config.DATABASE_URL, { max: 1, applicationName: `alertgate-${command}` });
     try {

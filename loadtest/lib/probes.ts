@@ -25,11 +25,12 @@ export interface ProcessStats {
   rssSlopeMbPerMinute: number;
 }
 
-async function cpuTicks(pid: number): Promise<number> {
+/** User plus system CPU a local process has used so far, in seconds. */
+export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -42,7 +43,7 @@ async function rssMb(pid: number): Promise<number> {
 export class ProcessSampler {
   private readonly samples: ProcessSample[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private last: { ticks: number; at: number } | undefined;
+  private last: { cpu: number; at: number } | undefined;
   private readonly started = performance.now();
 
   constructor(readonly pid: number) {}
@@ -50,12 +51,12 @@ export class ProcessSampler {
   start(): void {
     const tick = async () => {
       const at = (performance.now() - this.started) / 1000;
-      const [ticks, rss] = await Promise.all([cpuTicks(this.pid), rssMb(this.pid)]);
+      const [cpu, rss] = await Promise.all([cpuSeconds(this.pid), rssMb(this.pid)]);
       if (this.last) {
-        const cpuPercent = ((ticks - this.last.ticks) / CLOCK_TICKS / (at - this.last.at)) * 100;
+        const cpuPercent = ((cpu - this.last.cpu) / (at - this.last.at)) * 100;
         this.samples.push({ at, cpuPercent, rssMb: rss });
       }
-      this.last = { ticks, at };
+      this.last = { cpu, at };
     };
     this.timer = setInterval(() => void tick().catch(() => {}), 1000);
     void tick().catch(() => {});

@@ -32,7 +32,10 @@ export function fieldsFingerprint(source: unknown, fields: readonly string[], fa
   return sha256Hex(joined);
 }
 
-/** Fingerprints are capped at 255 characters, as in Keep. */
+/**
+ * Fingerprints are capped at 255 characters, as in Keep. Python counts code points, and cutting
+ * UTF-16 units could split a surrogate pair into text PostgreSQL cannot store.
+ */
 export function clampFingerprint(fingerprint: string): string {
-  return fingerprint.length > 255 ? fingerprint.slice(0, 255) : fingerprint;
+  return fingerprint.length > 255 ? Array.from(fingerprint).slice(0, 255).join('') : fingerprint;
 }

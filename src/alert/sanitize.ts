@@ -1,6 +1,14 @@
 /** Unpaired UTF-16 surrogates, which JSON.parse lets through from `\ud800`-style escapes. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** The same pattern without the global flag, whose `test` would carry state between calls. */
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
+
+/** Whether `text` holds what {@link sanitizeText} would change: U+0000 or an unpaired surrogate. */
+export function hasUnstorableText(text: string): boolean {
+  return text.includes('\u0000') || HAS_LONE_SURROGATE.test(text);
+}
+
 /**
  * Makes every string (keys included) storable: PostgreSQL text and jsonb cannot hold U+0000 (Keep
  * strips it too) nor unpaired surrogates (replaced by U+FFFD). Keys are defined, not assigned, so

@@ -10,7 +10,10 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Config } from '../config.js';
-import { installErrorHandler } from './error-handler.js';
+import { createLogger } from '../logger.js';
+import { answerClientError, answerFrameworkError, installErrorHandler } from './error-handler.js';
+import { createJsonBodyParser, jsonLimits } from './json-body.js';
+import { installParameterTextCheck } from './parameter-text.js';
 import { installRequestMetrics } from './request-metrics.js';
 
 export type App = FastifyInstance<
@@ -31,24 +34,51 @@ function requireDocumentedRoutes(app: FastifyInstance): void {
 
 /** Creates the Fastify instance with the project's conventions; routes are added by the caller. */
 export async function createApp(
-  config: Pick<Config, 'BODY_LIMIT_BYTES' | 'REQUEST_TIMEOUT_MS' | 'LOG_LEVEL' | 'LOG_REQUESTS'>,
+  config: Pick<
+    Config,
+    | 'BODY_LIMIT_BYTES'
+    | 'JSON_MAX_DEPTH'
+    | 'JSON_MAX_ARRAY_LENGTH'
+    | 'REQUEST_TIMEOUT_MS'
+    | 'HEADERS_TIMEOUT_MS'
+    | 'CONNECTION_IDLE_TIMEOUT_MS'
+    | 'KEEP_ALIVE_TIMEOUT_MS'
+    | 'MAX_CONNECTIONS'
+    | 'LOG_LEVEL'
+    | 'LOG_REQUESTS'
+  >,
   logger?: FastifyBaseLogger,
 ): Promise<App> {
   const app = Fastify({
-    ...(logger
-      ? { loggerInstance: logger }
-      : { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } }),
+    loggerInstance: logger ?? createLogger({ level: config.LOG_LEVEL }),
     logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    connectionTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.CONNECTION_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      // Node enforces the two deadlines above only when it sweeps its connections (every 30 s by
+      // default); sweeping more often keeps a slow client's cut-off close to the configured time.
+      connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 4, config.HEADERS_TIMEOUT_MS / 4),
+    },
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Past the cap Node closes new connections on accept, before they cost a parser or a request.
+  app.server.maxConnections = config.MAX_CONNECTIONS;
+  const parseJson = createJsonBodyParser(jsonLimits(config), 'reject');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) =>
+    parseJson(request, body as Buffer, done),
+  );
   installErrorHandler(app);
+  installParameterTextCheck(app);
   installRequestMetrics(app);
   requireDocumentedRoutes(app);
   await app.register(swagger, {

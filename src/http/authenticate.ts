@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyStore, Principal } from '../auth/api-keys.js';
+import { type ApiKeyStore, KeyStoreUnavailableError, type Principal } from '../auth/api-keys.js';
 import { CredentialError, extractApiKey } from './credentials.js';
 import { ApiError } from './errors.js';
 
@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
 }
 
-/** onRequest hook: resolves the request's API key to a principal or answers 401/403. */
+/** onRequest hook: resolves the request's API key to a principal or answers 401/403 (503 while keys cannot be read). */
 export function createAuthenticate(keys: ApiKeyStore, options: { admin: boolean }) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let key: string | null;
@@ -23,7 +23,13 @@ export function createAuthenticate(keys: ApiKeyStore, options: { admin: boolean 
       reply.header('www-authenticate', 'Basic realm="alertgate"');
       throw new ApiError('unauthorized', 'Missing API Key: send X-API-KEY, ?api_key=, Bearer or Basic credentials');
     }
-    const principal = await keys.verify(key);
+    const principal = await keys.verify(key).catch((error: unknown) => {
+      if (!(error instanceof KeyStoreUnavailableError)) throw error;
+      request.log.warn({ err: error }, 'API key lookup failed');
+      throw new ApiError('service_unavailable', 'the API key cannot be verified right now; retry later', undefined, {
+        'retry-after': '5',
+      });
+    });
     if (!principal) throw new ApiError('unauthorized', 'Invalid API Key');
     if (options.admin && !principal.isAdmin) throw new ApiError('forbidden', 'this endpoint needs an admin key');
     if (!options.admin && principal.isAdmin)

@@ -1,12 +1,14 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError, type ErrorCode } from './errors.js';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 /** Maps Fastify's own error codes (parser, limits, validation) onto ours. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
 };
@@ -17,15 +19,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, request);
     if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    if (apiError.headers) reply.headers(apiError.headers);
-    return reply.status(apiError.statusCode).send({
-      error: apiError.code,
-      message: apiError.message,
-      requestId: request.id,
-      ...(apiError.details ? { details: apiError.details } : {}),
-    });
+    return sendError(apiError, request, reply);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
@@ -36,8 +32,34 @@ export function installErrorHandler(app: FastifyInstance): void {
   );
 }
 
-function toApiError(error: FastifyError | ApiError): ApiError {
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before routing (a path whose percent-escapes
+ * do not decode) leaves in the shared shape too.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No hook runs for a request refused before routing, so the onSend hook cannot add this header.
+  reply.header('x-request-id', request.id);
+  sendError(new ApiError('bad_request', `the URL is not valid: ${error.message}`), request, reply);
+}
+
+function sendError(apiError: ApiError, request: FastifyRequest, reply: FastifyReply) {
+  if (apiError.headers) reply.headers(apiError.headers);
+  return reply.status(apiError.statusCode).send({
+    error: apiError.code,
+    message: apiError.message,
+    requestId: request.id,
+    ...(apiError.details ? { details: apiError.details } : {}),
+  });
+}
+
+function toApiError(error: FastifyError | ApiError, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new ApiError(
+      'unsupported_media_type',
+      `unsupported Content-Type "${request.headers['content-type'] ?? ''}"; send application/json`,
+    );
+  }
   if (error.validation) {
     const first = error.validation[0];
     const path = `${error.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
@@ -52,4 +74,27 @@ function toApiError(error: FastifyError | ApiError): ApiError {
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
     return new ApiError('bad_request', error.message);
   return new ApiError('internal', 'internal error; see server logs for this requestId');
+}
+
+/** Node's parser errors that are the client's doing, by Node error code. */
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: ['request_timeout', 'the request did not arrive in time; the connection is closed'],
+  HPE_HEADER_OVERFLOW: ['headers_too_large', 'the request line and headers exceed the size limit'],
+};
+
+/**
+ * Fastify's `clientErrorHandler`: what Node refuses before a request exists (timeouts, oversized
+ * headers, malformed HTTP) is answered in the shared error shape, then the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['bad_request', 'malformed HTTP request'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: code, message, requestId });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${ERROR_STATUS[code]} ${STATUS_CODES[ERROR_STATUS[code]]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -3,6 +3,11 @@ export const ERROR_STATUS = {
   bad_request: 400,
   invalid_json: 400,
   unauthorized: 401,
+  /** Signed ingestion (Standard Webhooks): headers absent, signature wrong, timestamp outside the tolerance, id seen. */
+  signature_missing: 401,
+  signature_invalid: 401,
+  signature_expired: 401,
+  signature_replayed: 401,
   forbidden: 403,
   not_found: 404,
   unknown_provider: 404,
@@ -11,6 +16,9 @@ export const ERROR_STATUS = {
   invalid_transition: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** The request (headers or body) did not arrive within HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS. */
+  request_timeout: 408,
+  headers_too_large: 431,
   invalid_payload: 422,
   rate_limited: 429,
   backpressure: 429,

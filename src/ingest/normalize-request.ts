@@ -2,7 +2,6 @@ import type { Alert, AlertDraft } from '../alert/alert.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { clampFingerprint, defaultFingerprint, fieldsFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
-import { sanitizeText } from '../alert/sanitize.js';
 import { ApiError } from '../http/errors.js';
 import type { RegisteredProvider } from '../providers/registry.js';
 
@@ -15,8 +14,13 @@ export interface IngestContext {
   fingerprintOverride: string | null;
   rule: DedupRule;
   maxAlerts: number;
-  /** False when the body is known to hold no NUL or lone surrogate, which skips a deep copy. */
-  sanitize: boolean;
+  timeWindow: TimeWindow;
+}
+
+/** How far an alert's own timestamp may lie from the receive time, in milliseconds either way. */
+export interface TimeWindow {
+  maxPastMs: number;
+  maxFutureMs: number;
 }
 
 export type NormalizedRequest =
@@ -50,7 +54,10 @@ export function normalizeRequest(provider: RegisteredProvider, body: unknown, ct
       return result;
     }
     if (result.kind === 'skip') skipped.push(result.reason);
-    else drafts.push(...result.alerts);
+    else {
+      for (const draft of result.alerts) checkTimestamp(draft, prefix || '/', provider.adapter.type, ctx);
+      drafts.push(...result.alerts);
+    }
     if (drafts.length > ctx.maxAlerts) {
       throw new ApiError('payload_too_large', `the request carries more than ${ctx.maxAlerts} alerts`, {
         maxAlerts: ctx.maxAlerts,
@@ -58,10 +65,25 @@ export function normalizeRequest(provider: RegisteredProvider, body: unknown, ct
     }
   }
   const receivedAt = ctx.now.toISOString();
-  const alerts = drafts.map((draft, index) =>
-    toAlert(ctx.sanitize ? sanitizeText(draft) : draft, index, provider.adapter.type, receivedAt, ctx),
-  );
+  const alerts = drafts.map((draft, index) => toAlert(draft, index, provider.adapter.type, receivedAt, ctx));
   return { kind: 'alerts', alerts, skipped };
+}
+
+/**
+ * Refuses an alert timestamp outside the window around the receive time: such a value is a broken
+ * clock or a placeholder (the epoch), and one past year 9999 could not even be stored.
+ */
+function checkTimestamp(draft: AlertDraft, path: string, providerType: string, ctx: IngestContext): void {
+  const at = Date.parse(draft.lastReceived);
+  const now = ctx.now.getTime();
+  const earliest = now - ctx.timeWindow.maxPastMs;
+  const latest = now + ctx.timeWindow.maxFutureMs;
+  if (at >= earliest && at <= latest) return;
+  throw new ApiError(
+    'invalid_payload',
+    `${providerType} payload ${path}: alert time ${draft.lastReceived} is outside the accepted window ${new Date(earliest).toISOString()} .. ${new Date(latest).toISOString()}`,
+    { path, provider: providerType, lastReceived: draft.lastReceived },
+  );
 }
 
 function toAlert(

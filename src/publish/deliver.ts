@@ -20,6 +20,8 @@ export interface DeliverDeps {
   limitRequests: <T>(send: () => Promise<T>) => Promise<T>;
   /** Per-delivery timeout when the target sets none, in ms. */
   defaultTimeoutMs: number;
+  /** Deliveries to one target in flight for over STALLED_AFTER_MS after which its new ones are deferred. */
+  stalledLimit: number;
   /** Aborts every in-flight request when the publisher stops. */
   stopSignal: AbortSignal;
   now: () => Date;
@@ -38,6 +40,11 @@ export interface DeliveryContext {
 const PER_TARGET_PARALLEL = 4;
 /** A local rate-limit wait up to this long is slept through; longer ones defer the delivery. */
 const MAX_INLINE_WAIT_MS = 1000;
+/**
+ * A delivery still in flight after this long counts towards its target's stalled limit. Far above a
+ * working target's latency, far below the timeout a hanging one waits out.
+ */
+const STALLED_AFTER_MS = 1000;
 
 /** Keeps the newest state of each fingerprint: per-alert APIs only need where an alert ended up. */
 export function newestPerFingerprint(alerts: readonly Alert[]): Alert[] {
@@ -61,14 +68,34 @@ export function createDeliver(deps: DeliverDeps) {
     },
     { once: true },
   );
+  // Start times of each target's deliveries in flight. A target that hangs would otherwise hold a
+  // publish job per batch until each times out, and with them every job slot the other targets need.
+  const startedAt = new Map<string, Map<AbortController, number>>();
+  const stalled = (target: string, now: number) => {
+    let count = 0;
+    for (const started of startedAt.get(target)?.values() ?? []) if (now - started > STALLED_AFTER_MS) count++;
+    return count;
+  };
   return async function deliver(target: Target, alerts: Alert[], context: DeliveryContext): Promise<DeliveryOutcome> {
-    const controller = new AbortController();
     const timeoutMs = target.timeoutMs ?? deps.defaultTimeoutMs;
+    const now = performance.now();
+    if (stalled(target.name, now) >= deps.stalledLimit)
+      return {
+        kind: 'deferred',
+        reason: 'stalled',
+        retryAfterMs: timeoutMs,
+        pending: alerts,
+        rejected: [],
+        durationMs: 0,
+      };
+    const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new DOMException(`delivery timeout: no answer within ${timeoutMs} ms`, 'TimeoutError')),
       timeoutMs,
     );
     inFlight.add(controller);
+    const ofTarget = startedAt.get(target.name) ?? new Map<AbortController, number>();
+    startedAt.set(target.name, ofTarget.set(controller, now));
     try {
       if (deps.stopSignal.aborted) controller.abort(deps.stopSignal.reason);
       return await deps.breakers.execute(target.name, () =>
@@ -87,6 +114,8 @@ export function createDeliver(deps: DeliverDeps) {
     } finally {
       clearTimeout(timer);
       inFlight.delete(controller);
+      ofTarget.delete(controller);
+      if (ofTarget.size === 0) startedAt.delete(target.name);
     }
   };
 }

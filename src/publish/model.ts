@@ -78,7 +78,8 @@ export type DeliveryOutcome =
   | {
       /** Not (fully) attempted through no fault of the target: wait without spending an attempt. */
       kind: 'deferred';
-      reason: 'throttled' | 'circuit_open';
+      /** Rate limited, circuit open, or too many of the target's deliveries still hanging (stalled). */
+      reason: 'throttled' | 'circuit_open' | 'stalled';
       retryAfterMs: number;
       pending: Alert[];
       rejected: RejectedPart[];

@@ -38,6 +38,9 @@ export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: 
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** How a deferral reads in a give-up message. */
+const DEFERRED = { throttled: 'rate limited', circuit_open: 'circuit open', stalled: 'stalled' } as const;
+
 /**
  * The one place an outcome gets its meaning. `attemptsMade` counts this attempt. A Retry-After the
  * target sent wins over the backoff (plus ≤ 10 % jitter); nothing waits past the retry window.
@@ -62,8 +65,8 @@ export function decide(
           alerts: outcome.pending,
           failure: {
             class: 'transient',
-            reason: 'throttled',
-            message: `still ${outcome.reason === 'throttled' ? 'rate limited' : 'circuit open'} after the retry window`,
+            reason: outcome.reason === 'stalled' ? 'timeout' : 'throttled',
+            message: `still ${DEFERRED[outcome.reason]} after the retry window`,
           },
         },
       };

@@ -24,6 +24,7 @@ type PublishConfig = Pick<
   | 'TARGETS_FILE'
   | 'PUBLISH_CONCURRENCY'
   | 'PUBLISH_TIMEOUT_MS'
+  | 'PUBLISH_STALLED_LIMIT'
   | 'PUBLISH_MAX_ATTEMPTS'
   | 'PUBLISH_BACKOFF_BASE_MS'
   | 'PUBLISH_BACKOFF_MAX_MS'
@@ -78,6 +79,7 @@ export async function buildPublishPipeline(
     limiter: new TargetRateLimiter(redis, config.QUEUE_PREFIX),
     limitRequests: (send) => limitRequests(send),
     defaultTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    stalledLimit: config.PUBLISH_STALLED_LIMIT,
     stopSignal: stop.signal,
     now: () => new Date(now()),
     log,

@@ -3,7 +3,6 @@ import type { Alert } from '../alert/alert.js';
 import { contentHash } from '../alert/content-hash.js';
 import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.js';
 import type { DedupRuleCache } from '../alert/dedup-rules.js';
-import { sanitizeText } from '../alert/sanitize.js';
 import { recordSourceTransitions, type SourceTransitionRow } from '../lifecycle/source-transitions.js';
 import type { IngestPart } from '../queue/ingest-queues.js';
 import { insertAlertRows } from './alert-rows.js';
@@ -203,7 +202,7 @@ async function insertRaw(tx: TransactionSql, parts: readonly IngestPart[]): Prom
     request_id: part.requestId,
     tenant: part.tenant,
     provider_type: part.providerType,
-    payload: sanitizeText(part.raw),
+    payload: part.raw,
   }));
   await tx`
     insert into alert_raw (received_at, request_id, tenant, provider_type, payload)

@@ -32,6 +32,11 @@ export const apiKeys = pgTable(
     /** Provider types this key may post to; null means any. */
     providers: text('providers').array(),
     isAdmin: boolean('is_admin').notNull().default(false),
+    /**
+     * Standard Webhooks secret (`whsec_<base64>`) ingestion requests with this key must be signed
+     * with; null: unsigned requests are accepted. Kept as is: verifying an HMAC needs the secret itself.
+     */
+    signingSecret: text('signing_secret'),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),

@@ -5,13 +5,17 @@ export type RetryDecision = 'delivered' | FailureClass;
 
 /**
  * HTTP status → expected decision (targets.md, "Common retry semantics"): 2xx delivered; network
- * errors, 408, 425, 429 and 5xx transient (retried); any other 4xx permanent (dead-lettered).
+ * errors, 408, 425, 429 and 5xx transient (retried); any other 4xx permanent (dead-lettered), and
+ * so is a redirect, which is not followed.
  */
 export const STATUS_DECISIONS: ReadonlyArray<readonly [status: number, decision: RetryDecision]> = [
   [200, 'delivered'],
   [201, 'delivered'],
   [202, 'delivered'],
   [204, 'delivered'],
+  [301, 'permanent'],
+  [302, 'permanent'],
+  [307, 'permanent'],
   [400, 'permanent'],
   [401, 'permanent'],
   [403, 'permanent'],

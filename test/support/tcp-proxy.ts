@@ -6,6 +6,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export interface TcpProxy {
   port: number;
+  /** Bytes clients have sent through the proxy so far (to cut a transfer part-way). */
+  readonly bytesSent: number;
   /** Drops every connection and refuses new ones. */
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
@@ -17,6 +19,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let bytesSent = 0;
   const listen = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
@@ -26,6 +29,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => socket.destroy());
         }
+        client.on('data', (chunk: Buffer) => {
+          bytesSent += chunk.length;
+        });
         client.pipe(upstream).pipe(client);
       });
       server.listen(port, '127.0.0.1', () => {
@@ -40,5 +46,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       server.close(() => resolve());
     });
   await listen();
-  return { port, cut: stop, restore: listen, close: stop };
+  return {
+    port,
+    get bytesSent() {
+      return bytesSent;
+    },
+    cut: stop,
+    restore: listen,
+    close: stop,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { App } from '../app.js';
 import { answerSearch, SECURITY, type SearchRouteDeps } from './search-common.js';
-import { SearchFields, SearchResponseBody, searchErrors } from './search-schemas.js';
+import { SearchFields, SearchQuery, SearchResponseBody, searchErrors } from './search-schemas.js';
 
 type Fields = Static<typeof SearchFields>;
 
@@ -17,7 +17,7 @@ export function registerAlertSearchRoute(app: App, deps: SearchRouteDeps): void 
     {
       onRequest: deps.authenticate,
       attachValidation: true,
-      schema: { ...schema, summary: 'Search hot and archived alerts', querystring: SearchFields },
+      schema: { ...schema, summary: 'Search hot and archived alerts', querystring: SearchQuery },
     },
     (request) => answerSearch(deps, request, 'search', request.query as Fields),
   );

@@ -1,43 +1,42 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Whether the parsed body may hold text PostgreSQL cannot store (NUL, lone surrogates). */
-    bodyNeedsSanitizing?: boolean;
-  }
-}
-
-/** JSON escapes that decode to U+0000 or to a UTF-16 surrogate half; raw text cannot carry either. */
-const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f])/i;
+import { createJsonBodyParser, decodeUtf8, type JsonLimits } from '../json-body.js';
 
 /**
  * Body parsing for webhook routes. Like Keep, JSON is tried whatever the declared type says (SNS
  * posts JSON as text/plain), and form bodies become objects; other media types are refused (415).
+ * NUL and lone surrogates are let through and stripped later, as Keep strips them.
  */
-export function registerIngestBodyParsers(scope: FastifyInstance): void {
-  const defaultJson = scope.getDefaultJsonParser('error', 'error');
-  const parseJson = (request: FastifyRequest, body: string, done: (error: Error | null, body?: unknown) => void) => {
-    // Sanitizing deep-copies the payload; most bodies cannot need it, and the raw text tells.
-    request.bodyNeedsSanitizing = UNSTORABLE_ESCAPE.test(body);
-    defaultJson(request, body, done);
-  };
+export function registerIngestBodyParsers(scope: FastifyInstance, limits: JsonLimits): void {
+  const parseJson = createJsonBodyParser(limits, 'flag');
   scope.removeAllContentTypeParsers();
   for (const type of ['application/json', /^application\/[\w.+-]*\+json$/, /^text\/plain/]) {
-    scope.addContentTypeParser(type, { parseAs: 'string' }, (request, body, done) =>
-      parseJson(request, body as string, done),
+    scope.addContentTypeParser(type, { parseAs: 'buffer' }, (request, body, done) =>
+      parseJson(request, body as Buffer, done),
     );
   }
-  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeUtf8(body as Buffer);
+    } catch (error) {
+      done(error as ApiError);
+      return;
+    }
     request.bodyNeedsSanitizing = true;
     const form: Record<string, string | string[]> = Object.create(null);
-    for (const [key, value] of new URLSearchParams(body.toString())) {
+    for (const [key, value] of new URLSearchParams(text)) {
+      // The JSON parsers refuse this key too; a form must not be a way around them.
+      if (key === '__proto__') {
+        done(new ApiError('bad_request', 'form field "__proto__" is not allowed'));
+        return;
+      }
       const previous = form[key];
       form[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
     }
     done(null, { ...form });
   });
-  scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     const type = request.headers['content-type'];
     if (type) {
       done(
@@ -48,6 +47,6 @@ export function registerIngestBodyParsers(scope: FastifyInstance): void {
       );
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body as Buffer, done);
   });
 }

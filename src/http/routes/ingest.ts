@@ -2,7 +2,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
-import { normalizeRequest } from '../../ingest/normalize-request.js';
+import { sanitizeText } from '../../alert/sanitize.js';
+import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-request.js';
 import type { RawPolicy } from '../../ingest/raw-policy.js';
 import type { SnsConfirmer } from '../../ingest/sns-confirmer.js';
 import * as metrics from '../../metrics.js';
@@ -14,7 +15,9 @@ import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
 import { ApiError } from '../errors.js';
+import type { JsonLimits } from '../json-body.js';
 import { ErrorBody } from '../schemas.js';
+import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
 import { registerIngestBodyParsers } from './ingest-body.js';
 
 export interface IngestDeps {
@@ -28,6 +31,10 @@ export interface IngestDeps {
   sns: SnsConfirmer;
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   maxAlertsPerRequest: number;
+  jsonLimits: JsonLimits;
+  timeWindow: TimeWindow;
+  /** Standard Webhooks verification for keys with a signing secret. */
+  signatures: SignatureVerificationOptions;
 }
 
 const IngestQuery = Type.Object({
@@ -65,7 +72,8 @@ const errorResponses = {
 /** Keep-compatible ingestion: POST /alerts/event[/{provider_type}], also under /api/v1. */
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
   await app.register(async (scope) => {
-    registerIngestBodyParsers(scope);
+    registerIngestBodyParsers(scope, deps.jsonLimits);
+    installSignatureVerification(scope, deps.signatures);
     await scope.register(rateLimit, {
       global: false,
       hook: 'preParsing',
@@ -137,7 +145,10 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
     throw new ApiError('invalid_json', 'the request body is empty');
   const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
   const providerId = query.provider_id ?? query.provider_name ?? null;
-  const result = normalizeRequest(provider, request.body, {
+  // PostgreSQL cannot store NUL or lone surrogates, and Keep strips them too. Cleaning the whole
+  // payload (not the alerts) also cleans what adapters derive from it and the raw payload kept.
+  const body = request.bodyNeedsSanitizing === false ? request.body : sanitizeText(request.body);
+  const result = normalizeRequest(provider, body, {
     tenant: principal.tenant,
     requestId: request.id,
     now: new Date(),
@@ -145,7 +156,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
     fingerprintOverride: query.fingerprint ?? null,
     rule: deps.rules.ruleFor(principal.tenant, provider.adapter.type, providerId),
     maxAlerts: deps.maxAlertsPerRequest,
-    sanitize: request.bodyNeedsSanitizing ?? true,
+    timeWindow: deps.timeWindow,
   });
   if (result.kind === 'confirm-subscription') {
     const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);
@@ -168,7 +179,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
         tenant: principal.tenant,
         providerType: provider.adapter.type,
         alerts: result.alerts,
-        raw: deps.rawPolicy.select(provider.adapter.type, request.body),
+        raw: deps.rawPolicy.select(provider.adapter.type, body),
       });
     } catch (error) {
       request.log.error({ err: error }, 'enqueue failed');

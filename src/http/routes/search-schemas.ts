@@ -100,7 +100,18 @@ export const SearchFields = Type.Object(
   { additionalProperties: false },
 );
 
-/** Fingerprint history takes only the pagination fields. */
-export const HistoryFields = Type.Object(PageFields, { additionalProperties: false });
+/** The key as a query parameter (Keep's `?api_key=`), for clients that cannot set headers; GET routes only. */
+const ApiKeyParameter = {
+  api_key: Type.Optional(Type.String({ description: 'The API key, when no header can be set.' })),
+};
+
+/** GET search's query string: the search fields and the key. */
+export const SearchQuery = Type.Object(
+  { ...SearchFields.properties, ...ApiKeyParameter },
+  { additionalProperties: false },
+);
+
+/** Fingerprint history takes only the pagination fields (and the key). */
+export const HistoryFields = Type.Object({ ...PageFields, ...ApiKeyParameter }, { additionalProperties: false });
 
 export const searchErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Type } from 'typebox';
 import type { Alert } from '../../alert/alert.js';
+import { signStandardWebhook } from '../../auth/standard-webhooks.js';
 import { defineAdapter } from './adapter.js';
 import { type HttpRequest, jsonHeaders } from './http.js';
 
@@ -17,15 +18,6 @@ interface WebhookSettings {
   url: string;
   secret?: string;
   headers?: Record<string, string>;
-}
-
-/**
- * Standard Webhooks signature: `v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`, keyed with
- * the base64-decoded part of `whsec_…` (https://www.standardwebhooks.com/, targets.md).
- */
-export function signStandardWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
 /** Generic JSON webhook: one `alerts.batch` message per tenant in the batch. */

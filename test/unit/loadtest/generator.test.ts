@@ -32,7 +32,7 @@ function normalize(request: GeneratedRequest, seq: number) {
     fingerprintOverride: null,
     rule: DEFAULT_RULE,
     maxAlerts: 10_000,
-    sanitize: true,
+    timeWindow: { maxPastMs: Number.POSITIVE_INFINITY, maxFutureMs: Number.POSITIVE_INFINITY },
   });
   if (result.kind !== 'alerts') throw new Error(`${request.provider}: unexpected ${result.kind}`);
   return result;

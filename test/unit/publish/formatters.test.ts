@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { signStandardWebhook } from '../../../src/auth/standard-webhooks.js';
 import { newestPerFingerprint } from '../../../src/publish/deliver.js';
 import type { FormatContext } from '../../../src/publish/targets/adapter.js';
 import { alertmanagerAlert, labelName } from '../../../src/publish/targets/alertmanager.js';
@@ -12,7 +13,6 @@ import {
   validateSettings,
 } from '../../../src/publish/targets/registry.js';
 import { teamsBodyCheck } from '../../../src/publish/targets/teams.js';
-import { signStandardWebhook } from '../../../src/publish/targets/webhook.js';
 import { makeAlert } from '../../support/publish.js';
 
 const context: FormatContext = { batchId: 'b1', target: 't', messageId: 'msg_b1_t', now: new Date() };

@@ -69,6 +69,26 @@ describe('decide', () => {
     });
   });
 
+  it('defers a delivery to a stalled target, and gives it up as a timeout once the window has passed', () => {
+    const stalled: DeliveryOutcome = {
+      kind: 'deferred',
+      reason: 'stalled',
+      retryAfterMs: 10_000,
+      pending: [alert],
+      rejected: [],
+      durationMs: 0,
+    };
+    expect(decide(stalled, state, policy).next).toMatchObject({
+      action: 'retry',
+      delayMs: 10_000,
+      spendsAttempt: false,
+    });
+    expect(decide(stalled, { ...state, now: 70_000 }, policy).next).toMatchObject({
+      action: 'give-up',
+      failure: { reason: 'timeout', message: 'still stalled after the retry window' },
+    });
+  });
+
   it('dead-letters rejected parts and retries the rest', () => {
     const mixed: DeliveryOutcome = {
       ...(transient() as Extract<DeliveryOutcome, { kind: 'failed' }>),

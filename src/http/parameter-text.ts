@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hasUnstorableText } from '../alert/sanitize.js';
+import { ApiError } from './errors.js';
+
+/**
+ * Refuses path and query parameters that are not text a store can hold: percent-escapes that do not
+ * decode to UTF-8 (the query parser would pass them on verbatim; the router already refuses them in
+ * the path), U+0000 and unpaired surrogates (PostgreSQL cannot compare or store them, so they would
+ * fail deep inside a handler or a worker). Runs after authentication, before schema validation.
+ */
+export function installParameterTextCheck(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    checkQueryEncoding(request);
+    const locations = { path: request.params, query: request.query };
+    for (const [location, parameters] of Object.entries(locations)) {
+      if (typeof parameters !== 'object' || parameters === null) continue;
+      for (const [name, value] of Object.entries(parameters)) {
+        const texts = [name, ...(Array.isArray(value) ? value : [value])];
+        if (texts.some((text) => typeof text === 'string' && hasUnstorableText(text))) {
+          throw new ApiError(
+            'bad_request',
+            `${name}: ${location} parameter holds a NUL character (\\u0000) or an unpaired surrogate`,
+            { parameter: name },
+          );
+        }
+      }
+    }
+  });
+}
+
+function checkQueryEncoding(request: FastifyRequest): void {
+  const start = request.url.indexOf('?');
+  if (start < 0 || !request.url.includes('%', start)) return;
+  for (const component of request.url.slice(start + 1).split(/[&=]/)) {
+    try {
+      decodeURIComponent(component);
+    } catch {
+      throw new ApiError('bad_request', `query component "${component}" is not percent-encoded UTF-8`);
+    }
+  }
+}

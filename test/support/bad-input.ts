@@ -1,0 +1,374 @@
+/**
+ * Shared material of the bad-input suites: every route that takes input, read from the built app's
+ * OpenAPI document, a valid sample request for each, and the hostile variants derived from them.
+ */
+import { expect } from 'vitest';
+import type { App } from '../../src/http/app.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A route as the OpenAPI document describes it. */
+export interface InputRoute {
+  /** `POST /api/v1/targets/{name}`: method and OpenAPI path. */
+  key: string;
+  method: HttpMethod;
+  path: string;
+  pathParameters: string[];
+  queryParameters: string[];
+  hasBody: boolean;
+  /** Top-level properties the body schema requires. */
+  requiredBodyFields: string[];
+  /** Tenant routes accept Bearer/Basic too; admin routes only the admin key. */
+  keyKind: 'tenant' | 'admin' | 'none';
+}
+
+/** A valid request for a route: enough to get past validation, so a variant's rejection is the variant's doing. */
+export interface Sample {
+  params?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** Long-lived responses (SSE): a valid request would never end under inject. */
+  stream?: boolean;
+}
+
+interface OpenApiOperation {
+  parameters?: { in: string; name: string }[];
+  requestBody?: { content: Record<string, { schema?: { required?: string[] } }> };
+  security?: Record<string, unknown>[];
+}
+
+/** Every documented route that takes a path parameter, a query parameter or a body. */
+export function routesTakingInput(app: App): InputRoute[] {
+  const document = app.swagger() as { paths: Record<string, Record<string, OpenApiOperation>> };
+  const routes: InputRoute[] = [];
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const parameters = operation.parameters ?? [];
+      const route: InputRoute = {
+        key: `${method.toUpperCase()} ${path}`,
+        method: method.toUpperCase() as HttpMethod,
+        path,
+        pathParameters: parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        queryParameters: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        hasBody: operation.requestBody !== undefined,
+        requiredBodyFields: operation.requestBody?.content['application/json']?.schema?.required ?? [],
+        keyKind: !operation.security?.length
+          ? 'none'
+          : operation.security.some((scheme) => 'bearer' in scheme)
+            ? 'tenant'
+            : 'admin',
+      };
+      if (route.pathParameters.length + route.queryParameters.length > 0 || route.hasBody) routes.push(route);
+    }
+  }
+  return routes;
+}
+
+/** Names unique to one test run, so samples never meet another test's data. */
+export interface SampleNames {
+  tenant: string;
+  /** Target and escalation-policy name (those are global, not per tenant). */
+  name: string;
+  fingerprint: string;
+}
+
+const UUID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * A valid sample request per route key. The targets and policies are disabled and scoped to the
+ * run's tenant, so workers of other tests never act on them.
+ */
+export function routeSamples(names: SampleNames): Record<string, Sample> {
+  const alert = { name: 'bad-input sample', severity: 'warning', labels: { team: 'core' } };
+  const rule = { tenant: names.tenant, name: names.name, providerType: 'keep', fingerprintFields: ['name'] };
+  const target = {
+    name: names.name,
+    type: 'webhook',
+    enabled: false,
+    routes: [{ tenants: [names.tenant] }],
+    timeoutMs: 1000,
+    settings: { url: 'http://127.0.0.1:9/hook', headers: { 'x-team': 'core' } },
+  };
+  const policy = {
+    name: names.name,
+    enabled: false,
+    minSeverity: 'high',
+    tenants: [names.tenant],
+    labels: { team: 'core' },
+    steps: [{ after: '5m', targets: [names.name] }],
+  };
+  const silence = {
+    tenant: names.tenant,
+    matchers: [{ name: 'team', value: 'core' }],
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    createdBy: 'bad-input test',
+    comment: 'sample',
+  };
+  const search = { q: 'disk', severity: ['high'], labels: ['team=core'], limit: 10 };
+  const ingestQuery = { provider_id: 'p1', fingerprint: names.fingerprint };
+  const action = { actor: 'bad-input test', note: 'sample' };
+  return {
+    'GET /alerts/event/netdata': { query: { token: 'abc' } },
+    'GET /api/v1/alerts/event/netdata': { query: { token: 'abc' } },
+    'POST /alerts/event': { query: ingestQuery, body: alert },
+    'POST /api/v1/alerts/event': { query: ingestQuery, body: alert },
+    'POST /alerts/event/{provider_type}': { params: { provider_type: 'keep' }, query: ingestQuery, body: alert },
+    'POST /api/v1/alerts/event/{provider_type}': {
+      params: { provider_type: 'keep' },
+      query: ingestQuery,
+      body: alert,
+    },
+    'POST /api/v1/admin/dedup-rules': { body: rule },
+    'PUT /api/v1/admin/dedup-rules/{id}': { params: { id: UUID }, body: rule },
+    'DELETE /api/v1/admin/dedup-rules/{id}': { params: { id: UUID } },
+    'GET /api/v1/admin/dlq/ingest': { query: { tenant: names.tenant, limit: '10' } },
+    'POST /api/v1/admin/dlq/ingest/replay': { query: { limit: '1' } },
+    'POST /api/v1/admin/dlq/ingest/{id}/replay': { params: { id: UUID } },
+    'GET /api/v1/admin/archive/log': { query: { limit: '5', day: '2026-01-02', status: 'verified' } },
+    'POST /api/v1/targets': { body: target },
+    'GET /api/v1/targets/{name}': { params: { name: names.name } },
+    'PUT /api/v1/targets/{name}': { params: { name: names.name }, body: target },
+    'DELETE /api/v1/targets/{name}': { params: { name: names.name } },
+    'GET /api/v1/admin/publish/dlq': { query: { target: names.name, limit: '5', offset: '0' } },
+    'POST /api/v1/admin/publish/dlq/{id}/replay': { params: { id: UUID } },
+    'POST /api/v1/admin/publish/dlq/replay': { query: { target: names.name } },
+    'GET /api/v1/admin/publish/log': {
+      query: { target: names.name, partial: 'false', before: '2026-01-02T00:00:00Z', limit: '5' },
+    },
+    'GET /api/v1/admin/publish/log/{batchId}': { params: { batchId: UUID } },
+    'GET /api/v1/alerts/search': {
+      query: { q: 'disk', severity: 'high', labels: 'team=core', limit: '10', sort: 'receivedAt:asc' },
+    },
+    'POST /api/v1/alerts/search': { body: search },
+    'GET /api/v1/alerts/fingerprint/{fingerprint}/history': {
+      params: { fingerprint: names.fingerprint },
+      query: { limit: '10' },
+    },
+    'GET /api/v1/alerts/{id}': { params: { id: UUID } },
+    'GET /api/v1/alerts/stream': { query: { severity: 'high', labels: 'team=core' }, stream: true },
+    'GET /api/v1/alerts/ws': { query: { severity: 'high' }, stream: true },
+    'POST /api/v1/alerts/{fingerprint}/acknowledge': { params: { fingerprint: names.fingerprint }, body: action },
+    'POST /api/v1/alerts/{fingerprint}/resolve': { params: { fingerprint: names.fingerprint }, body: action },
+    'POST /api/v1/alerts/{fingerprint}/suppress': { params: { fingerprint: names.fingerprint }, body: action },
+    'POST /api/v1/alerts/{fingerprint}/unsuppress': { params: { fingerprint: names.fingerprint }, body: action },
+    'GET /api/v1/alerts/fingerprint/{fingerprint}/lifecycle': {
+      params: { fingerprint: names.fingerprint },
+      query: { limit: '10' },
+    },
+    'GET /api/v1/admin/silences': { query: { tenant: names.tenant, state: 'active', limit: '10' } },
+    'POST /api/v1/admin/silences': { body: silence },
+    'GET /api/v1/admin/silences/{id}': { params: { id: UUID } },
+    'DELETE /api/v1/admin/silences/{id}': { params: { id: UUID } },
+    'POST /api/v1/admin/escalation-policies': { body: policy },
+    'GET /api/v1/admin/escalation-policies/{name}': { params: { name: names.name } },
+    'PUT /api/v1/admin/escalation-policies/{name}': { params: { name: names.name }, body: policy },
+    'DELETE /api/v1/admin/escalation-policies/{name}': { params: { name: names.name } },
+    'GET /admin/events': { stream: true },
+  };
+}
+
+/** The URL of `route` with the sample's parameters, each already percent-encoded unless raw. */
+export function urlOf(route: InputRoute, params: Record<string, string>, query: Record<string, string>): string {
+  const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? 'x');
+  const search = Object.entries(query)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+  return search ? `${path}?${search}` : path;
+}
+
+/** Percent-encodes every parameter of a sample. */
+export function encoded(values: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, encodeURIComponent(value)]));
+}
+
+/** A hostile request body and the error it must get. */
+export interface BodyVariant {
+  label: string;
+  payload: string | Buffer;
+  contentType: string;
+  status: number;
+  error: string;
+  /** A fragment the message must hold: the problem named. */
+  message: RegExp;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Paths (as key lists) of every node of `value` that satisfies `test`, in pre-order. */
+function paths(value: Json, test: (node: Json) => boolean, at: (string | number)[] = []): (string | number)[][] {
+  const found = test(value) ? [at] : [];
+  if (Array.isArray(value)) return [...found, ...value.flatMap((item, i) => paths(item, test, [...at, i]))];
+  if (value !== null && typeof value === 'object')
+    return [...found, ...Object.entries(value).flatMap(([key, item]) => paths(item, test, [...at, key]))];
+  return found;
+}
+
+/** The JSON text of `value` with the node at `path` replaced by the raw JSON text `raw`. */
+function replacedAt(value: Json, path: (string | number)[], raw: string): string {
+  if (path.length === 0) return raw;
+  const marker = `\u0001marker${Math.random()}\u0001`;
+  const copy = structuredClone(value);
+  let node = copy as Record<string | number, Json>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, Json>;
+  node[path[path.length - 1] as string | number] = marker;
+  return JSON.stringify(copy).replace(JSON.stringify(marker), () => raw);
+}
+
+const isString = (node: Json) => typeof node === 'string';
+const isNumber = (node: Json) => typeof node === 'number';
+const isArray = (node: Json) => Array.isArray(node);
+const isObject = (node: Json) => node !== null && typeof node === 'object' && !Array.isArray(node);
+
+/** A million-element array: 2 MB of JSON, under the body limit, so the array limit must catch it. */
+export const MILLION_ELEMENTS = `[${'0,'.repeat(999_999)}0]`;
+/** Nesting far past JSON_MAX_DEPTH (and deep enough to overflow a naive recursive walk). */
+export const DEEP_NESTING = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+/** A string of 10 MB (over the default 5 MiB body limit). */
+export const TEN_MB_STRING = JSON.stringify('x'.repeat(10 * 1024 * 1024));
+
+/**
+ * Hostile variants of a valid JSON body: whole-body ones (syntax, encoding, media type) and one per
+ * node for the node-level ones (NUL, lone surrogates, prototype keys, numbers, arrays, nesting).
+ * `rejectsUnstorable` is false for ingestion, where NUL and lone surrogates are stripped rather than refused.
+ */
+export function bodyVariants(sample: Json, options: { rejectsUnstorable: boolean }): BodyVariant[] {
+  const text = JSON.stringify(sample);
+  const json = 'application/json';
+  const invalidJson = { status: 400, error: 'invalid_json' };
+  const variants: BodyVariant[] = [
+    { label: 'malformed JSON', payload: '{"name": "x",', contentType: json, ...invalidJson, message: /JSON/i },
+    {
+      label: 'truncated body',
+      payload: text.slice(0, Math.floor(text.length / 2)),
+      contentType: json,
+      ...invalidJson,
+      message: /JSON/i,
+    },
+    { label: 'empty body', payload: '', contentType: json, ...invalidJson, message: /empty/i },
+    {
+      label: 'wrong content type',
+      payload: text,
+      contentType: 'application/xml',
+      status: 415,
+      error: 'unsupported_media_type',
+      message: /Content-Type "application\/xml"/,
+    },
+    {
+      label: 'raw NUL byte',
+      payload: text.replace(/"([^"]*)"/, '"$1\u0000"'),
+      contentType: json,
+      ...invalidJson,
+      message: /JSON/i,
+    },
+    {
+      label: '10 MB string',
+      payload: `{"name":${TEN_MB_STRING}}`,
+      contentType: json,
+      status: 413,
+      error: 'payload_too_large',
+      message: /body/i,
+    },
+  ];
+  const firstString = paths(sample, isString)[0];
+  if (firstString) {
+    const utf8 = Buffer.from(replacedAt(sample, firstString, '"\u0000"'));
+    const at = utf8.indexOf(0);
+    utf8.set([0xc3], at);
+    variants.push({
+      label: `invalid UTF-8 at /${firstString.join('/')}`,
+      payload: utf8,
+      contentType: json,
+      status: 400,
+      error: 'bad_request',
+      message: /UTF-8/,
+    });
+  }
+  for (const path of paths(sample, isString)) {
+    const where = `/${path.join('/')}`;
+    if (options.rejectsUnstorable) {
+      variants.push(
+        unstorable(`NUL at ${where}`, replacedAt(sample, path, '"a\\u0000b"'), where),
+        unstorable(`lone surrogate at ${where}`, replacedAt(sample, path, '"a\\ud800b"'), where),
+      );
+    }
+  }
+  for (const path of paths(sample, isNumber)) {
+    variants.push({
+      label: `number overflowing to Infinity at /${path.join('/')}`,
+      payload: replacedAt(sample, path, '1e400'),
+      contentType: json,
+      ...invalidJson,
+      message: /out of range/,
+    });
+  }
+  for (const path of paths(sample, isArray)) {
+    variants.push({
+      label: `array of 1,000,000 elements at /${path.join('/')}`,
+      payload: replacedAt(sample, path, MILLION_ELEMENTS),
+      contentType: json,
+      status: 413,
+      error: 'payload_too_large',
+      message: /1000000 elements/,
+    });
+  }
+  for (const path of paths(sample, isObject)) {
+    const where = `/${path.join('/')}`;
+    const withKey = (raw: string) => replacedAt(sample, path, raw);
+    const inner = JSON.stringify(path.reduce<Json>((node, key) => (node as Record<string, Json>)[key] as Json, sample));
+    const extend = (member: string) => withKey(inner === '{}' ? `{${member}}` : `{${member},${inner.slice(1)}`);
+    variants.push(
+      {
+        label: `__proto__ key at ${where}`,
+        payload: extend('"__proto__":{"polluted":true}'),
+        contentType: json,
+        ...invalidJson,
+        message: /prototype/i,
+      },
+      {
+        label: `constructor.prototype key at ${where}`,
+        payload: extend('"constructor":{"prototype":{"polluted":true}}'),
+        contentType: json,
+        ...invalidJson,
+        message: /prototype/i,
+      },
+      {
+        label: `deep nesting at ${where}`,
+        payload: extend(`"deep":${DEEP_NESTING}`),
+        contentType: json,
+        status: 413,
+        error: 'payload_too_large',
+        message: /nests deeper than/,
+      },
+    );
+  }
+  return variants;
+}
+
+function unstorable(label: string, payload: string, where: string): BodyVariant {
+  const pointer = where.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return {
+    label,
+    payload,
+    contentType: 'application/json',
+    status: 400,
+    error: 'bad_request',
+    message: new RegExp(`NUL character.*at ${pointer}$`),
+  };
+}
+
+/** The shared error contract: the exact status, `{ error, message, requestId, details? }`, nothing else. */
+export function expectError(
+  response: { statusCode: number; headers: Record<string, unknown>; json(): unknown; body: string },
+  status: number,
+  error: string,
+  message?: RegExp,
+): void {
+  const context = `${response.statusCode} ${response.body.slice(0, 300)}`;
+  expect(response.statusCode, context).toBe(status);
+  const body = response.json() as Record<string, unknown>;
+  expect(Object.keys(body).filter((key) => !['error', 'message', 'requestId', 'details'].includes(key))).toEqual([]);
+  expect(body.error, context).toBe(error);
+  expect(body.requestId).toBe(response.headers['x-request-id']);
+  expect(typeof body.message === 'string' && body.message.length > 0).toBe(true);
+  if (message) expect(body.message, context).toMatch(message);
+}
