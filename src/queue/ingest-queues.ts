@@ -30,14 +30,6 @@ export const SEVERITY_OF_PRIORITY: ReadonlyMap<number, Severity> = new Map(
   SEVERITIES.map((severity) => [6 - severityRank(severity), severity]),
 );
 
-export interface QueueRetention {
-  /** Completed job records kept this many seconds… */
-  completedAgeSeconds: number;
-  /** …and at most this many. */
-  completedCount: number;
-  failedAgeSeconds: number;
-}
-
 /** Producer side of the shard queues. */
 export class IngestQueues {
   readonly queues: Queue<ShardJob>[];
@@ -47,7 +39,6 @@ export class IngestQueues {
     private readonly connection: Redis,
     readonly shards: number,
     prefix: string,
-    retention: QueueRetention = { completedAgeSeconds: 300, completedCount: 10_000, failedAgeSeconds: 7 * 86_400 },
   ) {
     this.queues = Array.from(
       { length: shards },
@@ -57,8 +48,9 @@ export class IngestQueues {
       // Retried until it commits: an accepted alert is never dropped for its age or its attempts.
       attempts: Number.MAX_SAFE_INTEGER,
       backoff: { type: 'ingest' },
-      removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
-      removeOnFail: { age: retention.failedAgeSeconds },
+      // Job records, not alerts: completed ones kept 5 minutes (at most 10,000), failed ones a week.
+      removeOnComplete: { age: 300, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400 },
     };
     this.enqueuers = this.queues.map((queue, shard) => new ShardEnqueuer(queue, shard, jobOptions));
   }
