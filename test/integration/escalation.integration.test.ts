@@ -148,7 +148,11 @@ describe('escalation', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
 
     // The same step once more under another job id (as after a lost completion): the claim refuses it.
-    const [job] = await second.lifecycle.escalation.queue.queue.getCompleted();
+    // The page goes out before the job is marked completed.
+    const [job] = await waitFor(async () => {
+      const completed = await second.lifecycle.escalation.queue.queue.getCompleted();
+      return completed.length > 0 ? completed : undefined;
+    });
     expect(job?.id).toBe(escalationJobId(job!.data));
     await second.lifecycle.escalation.queue.queue.add('escalate', job!.data, { jobId: `${job!.id}.again` });
     await waitFor(async () => (await second.lifecycle.escalation.queue.queue.getCompletedCount()) >= 2);
