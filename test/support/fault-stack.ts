@@ -2,6 +2,8 @@
  * The scaffold of a fault test: a namespace (queue prefix, tenant, API key) on real services, and
  * `serve` and `worker` roles as child processes in it that the test may kill and restart.
  */
+
+import { pingRedis } from '../../src/redis.js';
 import { type AlertgateProcess, httpReady, ownsShards, startAlertgate } from './alertgate-process.js';
 import { openTestStack, type TestStack, uniqueTenant } from './harness.js';
 import { closedPort } from './search-app.js';
@@ -26,6 +28,8 @@ export interface FaultStack {
 /** `env` configures the test's connections and every child alike (service URLs, shards, timings). */
 export async function openFaultStack(env: Record<string, string> = {}): Promise<FaultStack> {
   const stack = openTestStack(env);
+  // The test's Redis connection fails commands until connected; readiness checks use it at once.
+  await pingRedis(stack.services.redis);
   const tenant = uniqueTenant('faults');
   const key = await stack.createKey(tenant);
   const port = await closedPort();
