@@ -10,19 +10,17 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent, request } from 'undici';
-import { stringify } from 'yaml';
 import type { Alert } from '../src/alert/alert.js';
 import { loadConfig } from '../src/config.js';
 import { startPublisher } from '../src/publish/publish-worker.js';
 import { buildPublishPipeline } from '../src/publish/publisher.js';
 import { pingRedis } from '../src/redis.js';
 import { openServices } from '../src/services.js';
+import { makeAlert, writeTargetsFile } from '../test/support/publish.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,28 +63,15 @@ function percentile(sorted: number[], p: number): number {
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 function makeBatch(tenant: string): { batchId: string; alerts: Alert[] } {
-  const now = new Date().toISOString();
-  const alerts = Array.from({ length: PER_BATCH }, (_, i) => ({
-    id: randomUUID(),
-    eventId: null,
-    name: `BenchAlert${i}`,
-    status: 'firing' as const,
-    severity: 'critical' as const,
-    fingerprint: `fp-${randomUUID()}`,
-    tenant,
-    providerType: 'prometheus',
-    providerId: null,
-    receivedAt: now,
-    lastReceived: now,
-    description: 'benchmark alert',
-    message: 'p99 latency above threshold',
-    source: ['prometheus'],
-    service: 'checkout',
-    environment: 'prod',
-    url: null,
-    labels: { team: 'bench', region: 'eu-1' },
-    extra: {},
-  }));
+  const alerts = Array.from({ length: PER_BATCH }, (_, i) =>
+    makeAlert(tenant, {
+      name: `BenchAlert${i}`,
+      description: 'benchmark alert',
+      message: 'p99 latency above threshold',
+      url: null,
+      labels: { team: 'bench', region: 'eu-1' },
+    }),
+  );
   return { batchId: randomUUID(), alerts };
 }
 
@@ -100,16 +85,14 @@ async function main(): Promise<void> {
   const tenant = `bench-${randomUUID()}`;
   const target = (group: string, port: number, i: number) => ({
     name: `bench-${group}-${i}-${randomUUID().slice(0, 8)}`,
-    type: 'webhook',
+    type: 'webhook' as const,
     routes: [{ tenants: [tenant], labels: { group } }],
     settings: { url: `http://127.0.0.1:${port}/hook` },
   });
-  const dir = mkdtempSync(join(tmpdir(), 'bench-publish-'));
-  const file = join(dir, 'targets.yaml');
-  writeFileSync(
-    file,
-    stringify({ targets: [...slow.map((p, i) => target('slow', p, i)), ...fast.map((p, i) => target('fast', p, i))] }),
-  );
+  const file = writeTargetsFile([
+    ...slow.map((p, i) => target('slow', p, i)),
+    ...fast.map((p, i) => target('fast', p, i)),
+  ]);
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: 'silent',
@@ -128,10 +111,10 @@ async function main(): Promise<void> {
   };
   const slowTargets = pipeline.catalog.list().filter((t) => t.name.startsWith('bench-slow'));
 
-  const [load1] = (await import('node:os')).loadavg();
+  const [load1] = loadavg();
   console.log(
     `publish fan-out benchmark (${PER_BATCH} alerts per batch, receivers in a child process; ` +
-      `load average ${load1?.toFixed(1)} on ${(await import('node:os')).availableParallelism()} CPUs)\n`,
+      `load average ${load1?.toFixed(1)} on ${availableParallelism()} CPUs)\n`,
   );
 
   // 1a. Latency, one batch at a time.

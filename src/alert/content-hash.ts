@@ -10,12 +10,14 @@ import { sha256Hex } from './hash.js';
 export function contentHash(alert: Alert, ignoreFields: readonly string[] = []): string {
   // Destructuring, not deleting: deleted properties turn objects slow for the serializer.
   const { id: _id, receivedAt: _receivedAt, lastReceived: _lastReceived, tenant: _tenant, ...content } = alert;
-  if (ignoreFields.length > 0) {
-    const copy: Record<string, unknown> = { ...content, extra: { ...content.extra }, labels: { ...content.labels } };
-    for (const path of ignoreFields) removePath(copy, path in copy || path.includes('.') ? path : `extra.${path}`);
-    return sha256Hex(stringify(copy) ?? '');
-  }
-  return sha256Hex(stringify(content) ?? '');
+  return sha256Hex(stringify(ignoreFields.length > 0 ? withoutFields(content, ignoreFields) : content) ?? '');
+}
+
+/** A copy of `content` without the ignore fields; extra and labels are copied too, as paths reach into them. */
+function withoutFields(content: Partial<Alert>, ignoreFields: readonly string[]): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...content, extra: { ...content.extra }, labels: { ...content.labels } };
+  for (const path of ignoreFields) removePath(copy, path in copy || path.includes('.') ? path : `extra.${path}`);
+  return copy;
 }
 
 function removePath(target: Record<string, unknown>, path: string): void {

@@ -1,4 +1,3 @@
-import { arrayOverlaps, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
@@ -6,19 +5,15 @@ import { buildGateway, type Gateway } from '../../src/gateway.js';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
 import type { TargetInput } from '../../src/publish/target-schema.js';
 import type { Services } from '../../src/services.js';
-import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
 import { uniqueTenant, waitFor } from '../support/harness.js';
-import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
-import { HttpReceiver } from '../support/receivers/http-receiver.js';
-import { webhookContract } from '../support/receivers/webhook.js';
+import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
+import type { HttpReceiver } from '../support/receivers/http-receiver.js';
 
 let services: Services;
 let publisher: Publisher;
 let gateway: Gateway;
 let adminKey: string;
-const targets: string[] = [];
-const tenants: string[] = [];
-const receivers: HttpReceiver[] = [];
+const scope = new PublishTestScope();
 
 beforeAll(async () => {
   services = publishServices({
@@ -37,34 +32,25 @@ beforeAll(async () => {
   ).key;
 });
 afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  await scope.closeReceivers();
 });
 afterAll(async () => {
   await gateway.stop();
   await publisher.stop();
-  const { db } = services.database;
-  await db.delete(publishTargets).where(inArray(publishTargets.name, targets));
-  await db.delete(publishDeadLetters).where(inArray(publishDeadLetters.target, targets));
-  await db.delete(publishLog).where(arrayOverlaps(publishLog.tenants, tenants));
+  await scope.deleteRows(services.database.db);
   await closeServices(services);
 });
 
-async function receiver(): Promise<HttpReceiver> {
-  const started = await new HttpReceiver(webhookContract()).start();
-  receivers.push(started);
-  return started;
-}
-
 function freshTenant(): string {
   const tenant = uniqueTenant('fanout');
-  tenants.push(tenant);
+  scope.tenants.push(tenant);
   return tenant;
 }
 
 /** An admin-API target routed to `tenant` only, so parallel tests never see each other's alerts. */
 async function webhookTarget(tenant: string, to: HttpReceiver, extra: Partial<TargetInput> = {}): Promise<string> {
   const name = `hook-${Math.random().toString(36).slice(2, 10)}`;
-  targets.push(name);
+  scope.targets.push(name);
   await publisher.pipeline.catalog.create({
     name,
     type: 'webhook',
@@ -93,7 +79,7 @@ async function loggedBatch(
 describe('fan-out of committed batches through the publish queue', () => {
   it('partial success: one target down, the others receive', async () => {
     const tenant = freshTenant();
-    const [a, down, c] = [await receiver(), await receiver(), await receiver()];
+    const [a, down, c] = [await scope.receiver(), await scope.receiver(), await scope.receiver()];
     down.behave({ kind: 'server-error', status: 503 });
     const names = [await webhookTarget(tenant, a), await webhookTarget(tenant, down), await webhookTarget(tenant, c)];
     await commit([makeAlert(tenant), makeAlert(tenant)]);
@@ -119,7 +105,7 @@ describe('fan-out of committed batches through the publish queue', () => {
 
   it('retries a transient failure for the failed target only, honouring Retry-After, until it recovers', async () => {
     const tenant = freshTenant();
-    const [ok1, flaky, ok2] = [await receiver(), await receiver(), await receiver()];
+    const [ok1, flaky, ok2] = [await scope.receiver(), await scope.receiver(), await scope.receiver()];
     flaky.next({ kind: 'server-error', status: 502 }, { kind: 'throttle', retryAfterSeconds: 1 });
     const names = [
       await webhookTarget(tenant, ok1),
@@ -145,7 +131,7 @@ describe('fan-out of committed batches through the publish queue', () => {
 
   it('dead-letters a permanent rejection with the response body, and replays it through the admin API', async () => {
     const tenant = freshTenant();
-    const [good, picky] = [await receiver(), await receiver()];
+    const [good, picky] = [await scope.receiver(), await scope.receiver()];
     picky.next({ kind: 'reject' }, { kind: 'reject' });
     const pickyName = await webhookTarget(tenant, picky);
     await webhookTarget(tenant, good);
@@ -194,7 +180,7 @@ describe('fan-out of committed batches through the publish queue', () => {
 
   it('a retry job runs again after a worker restart (retries are BullMQ jobs)', async () => {
     const tenant = freshTenant();
-    const slow = await receiver();
+    const slow = await scope.receiver();
     slow.next({ kind: 'throttle', retryAfterSeconds: 2 });
     await webhookTarget(tenant, slow);
     await commit([makeAlert(tenant)]);

@@ -1,19 +1,14 @@
-import { arrayOverlaps, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
 import type { TargetInput } from '../../src/publish/target-schema.js';
 import type { Services } from '../../src/services.js';
-import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
 import { uniqueTenant } from '../support/harness.js';
-import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
-import { HttpReceiver } from '../support/receivers/http-receiver.js';
-import { webhookContract } from '../support/receivers/webhook.js';
+import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
+import type { HttpReceiver } from '../support/receivers/http-receiver.js';
 
 let services: Services;
 let publisher: Publisher;
-const targets: string[] = [];
-const tenants: string[] = [];
-const receivers: HttpReceiver[] = [];
+const scope = new PublishTestScope();
 
 beforeAll(async () => {
   services = publishServices({
@@ -27,31 +22,22 @@ beforeAll(async () => {
   publisher = await startPublisher(services, silentLog);
 });
 afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  await scope.closeReceivers();
 });
 afterAll(async () => {
   await publisher.stop();
-  const { db } = services.database;
-  await db.delete(publishTargets).where(inArray(publishTargets.name, targets));
-  await db.delete(publishDeadLetters).where(inArray(publishDeadLetters.target, targets));
-  await db.delete(publishLog).where(arrayOverlaps(publishLog.tenants, tenants));
+  await scope.deleteRows(services.database.db);
   await closeServices(services);
 });
 
-async function receiver(): Promise<HttpReceiver> {
-  const started = await new HttpReceiver(webhookContract()).start();
-  receivers.push(started);
-  return started;
-}
-
 async function setup(count: number, extra: Partial<TargetInput> = {}) {
   const tenant = uniqueTenant('health');
-  tenants.push(tenant);
+  scope.tenants.push(tenant);
   const made: { name: string; receiver: HttpReceiver }[] = [];
   for (let i = 0; i < count; i++) {
-    const to = await receiver();
+    const to = await scope.receiver();
     const name = `h-${Math.random().toString(36).slice(2, 10)}`;
-    targets.push(name);
+    scope.targets.push(name);
     await publisher.pipeline.catalog.create({
       name,
       type: 'webhook',

@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { arrayOverlaps, inArray } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import type { Alert } from '../../src/alert/alert.js';
 import type { TargetDefinition } from '../../src/publish/model.js';
 import { openServices, type Services } from '../../src/services.js';
+import type { Db } from '../../src/store/db.js';
+import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
 import { silentLog, testConfig } from './harness.js';
+import { HttpReceiver } from './receivers/http-receiver.js';
+import { webhookContract } from './receivers/webhook.js';
 
 /** A canonical alert for tenant `tenant`; fields overridable. */
 export function makeAlert(tenant: string, overrides: Partial<Alert> = {}): Alert {
@@ -65,3 +70,31 @@ export async function closeServices(services: Services): Promise<void> {
 }
 
 export { silentLog };
+
+/**
+ * What a publish test creates on shared tables and servers (target names, tenants, webhook
+ * receivers), so it cleans up exactly that and never another test's rows.
+ */
+export class PublishTestScope {
+  readonly targets: string[] = [];
+  readonly tenants: string[] = [];
+  private readonly receivers: HttpReceiver[] = [];
+
+  /** A started webhook receiver, closed by closeReceivers(). */
+  async receiver(): Promise<HttpReceiver> {
+    const started = await new HttpReceiver(webhookContract()).start();
+    this.receivers.push(started);
+    return started;
+  }
+
+  async closeReceivers(): Promise<void> {
+    await Promise.all(this.receivers.splice(0).map((receiver) => receiver.close()));
+  }
+
+  /** Deletes the scope's targets, their dead letters and its tenants' publish log. */
+  async deleteRows(db: Db): Promise<void> {
+    await db.delete(publishTargets).where(inArray(publishTargets.name, this.targets));
+    await db.delete(publishDeadLetters).where(inArray(publishDeadLetters.target, this.targets));
+    await db.delete(publishLog).where(arrayOverlaps(publishLog.tenants, this.tenants));
+  }
+}
