@@ -3,9 +3,11 @@
  * rate, then alerts committed per second by a worker process draining a pre-filled queue with a
  * realistic mix (60% full duplicates). `npm run bench:pipeline [-- --alerts 200000 --per-request 10]`.
  * Requests are enqueued 200 at a time, as a busy gateway does, so each shard's job groups several.
+ * The CPU the worker, PostgreSQL and Redis spend per alert while draining shows what bounds the rate.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Alert } from '../src/alert/alert.js';
 import { contentHash } from '../src/alert/content-hash.js';
@@ -16,6 +18,7 @@ import { COMMITTED_JOBS_KEY } from '../src/queue/backpressure.js';
 import { IngestQueues } from '../src/queue/ingest-queues.js';
 import { pingRedis } from '../src/redis.js';
 import { openServices } from '../src/services.js';
+import { cpuSeconds, serviceCpuSeconds } from './lib/probes.js';
 
 const { values } = parseArgs({
   options: {
@@ -134,7 +137,15 @@ const jobsExpected = Number(
   ),
 );
 
+/** CPU seconds spent so far by the worker process and by the two services it talks to. */
+const cpuSpent = async (workerPid: number) => ({
+  worker: await cpuSeconds(workerPid),
+  postgres: await serviceCpuSeconds('postgres'),
+  redis: await serviceCpuSeconds('redis-server'),
+});
 const worker = spawn(process.execPath, ['dist/main.js', 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const workerPid = worker.pid as number;
+const cpuBefore = await cpuSpent(workerPid);
 started = performance.now();
 let committed = 0;
 while (committed < jobsExpected) {
@@ -143,6 +154,15 @@ while (committed < jobsExpected) {
   if (performance.now() - started > 600_000) throw new Error('worker did not drain the queue within 10 minutes');
 }
 const drainMs = performance.now() - started;
+const cpuAfter = await cpuSpent(workerPid);
+const microsPerAlert = (process: keyof typeof cpuAfter) =>
+  ((cpuAfter[process] - cpuBefore[process]) * 1e6) / totalAlerts;
+const budget = {
+  worker: microsPerAlert('worker'),
+  postgres: microsPerAlert('postgres'),
+  redis: microsPerAlert('redis'),
+};
+const budgetTotal = budget.worker + budget.postgres + budget.redis;
 const exited = new Promise((resolve) => worker.once('exit', resolve));
 worker.kill('SIGTERM');
 await exited;
@@ -165,6 +185,12 @@ console.table({
     figure: `${rate(totalAlerts, drainMs)} alerts/s (${(drainMs / 1000).toFixed(1)} s)`,
   },
   'stored rows / counted duplicates': { figure: `${stored?.rows} / ${stored?.duplicates} of ${totalAlerts}` },
+  'CPU per alert while draining (µs)': {
+    figure: `worker ${budget.worker.toFixed(0)}, PostgreSQL ${budget.postgres.toFixed(0)}, Redis ${budget.redis.toFixed(0)}; total ${budgetTotal.toFixed(0)}`,
+  },
+  [`ceiling that CPU allows on ${availableParallelism()} cores`]: {
+    figure: `${rate(availableParallelism() * 1e6, budgetTotal * 1000)} alerts/s`,
+  },
 });
 console.log('targets: ≥ 20,000 alerts/s committed, ≥ 500,000 dedup decisions/s in memory');
 

@@ -43,7 +43,7 @@ export class LoadTally {
   readonly byProvider = new Map<string, { sent: number; rejected: number }>();
   private readonly accepted = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000 });
   private readonly all = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000 });
-  /** Wall-clock seconds spent sending (sum over phases). */
+  /** Seconds spent sending (sum over phases; see `drive` for rated phases). */
   seconds = 0;
 
   tenant(index: number): TenantTally {
@@ -139,6 +139,11 @@ interface RequestContext {
 /**
  * Runs one phase. A rated phase sends exactly rate × seconds requests (autocannon `amount`), so every
  * request gets its answer and the outcome can be verified exactly; an unrated phase runs for `seconds`.
+ *
+ * autocannon paces a rate per connection on a one-second tick that starts with the run, so one run
+ * with many rated connections fires them all at each second's start: a burst whose queueing would
+ * be measured as accept latency. A rated phase therefore runs one single-connection instance per
+ * connection, their starts spread over the first second, so the load arrives evenly.
  */
 export async function drive(
   baseUrl: string,
@@ -147,24 +152,62 @@ export async function drive(
   phase: LoadPhase,
   tally: LoadTally,
 ): Promise<void> {
-  const rate = phase.rate === undefined ? undefined : Math.max(1, Math.round(phase.rate));
-  const connections = rate === undefined ? phase.connections : Math.min(phase.connections, rate);
-  const pacing =
-    rate === undefined
-      ? { duration: phase.seconds }
-      : { overallRate: rate, amount: Math.max(connections, Math.round(rate * phase.seconds)) };
-  const started = performance.now();
+  const send = (options: Pick<autocannon.Options, 'connections' | 'duration' | 'overallRate' | 'amount'>) =>
+    sendRequests(baseUrl, generator, keys, tally, options);
+  if (phase.rate === undefined) {
+    const started = performance.now();
+    await send({ connections: phase.connections, duration: phase.seconds }).done;
+    tally.seconds += (performance.now() - started) / 1000;
+    return;
+  }
+  const rate = Math.max(1, Math.round(phase.rate));
+  const connections = Math.min(phase.connections, rate);
+  const runs: ReturnType<typeof send>[] = [];
+  const hardStop = setTimeout(
+    () => {
+      for (const run of runs) run.stop();
+    },
+    (phase.timeoutSeconds ?? phase.seconds * 3) * 1000,
+  );
+  const durations = await Promise.all(
+    Array.from({ length: connections }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, (i * 1000) / connections));
+      const share = evenShare(rate, connections, i);
+      const started = performance.now();
+      const run = send({ connections: 1, overallRate: share, amount: Math.max(1, Math.round(share * phase.seconds)) });
+      runs.push(run);
+      await run.done;
+      return (performance.now() - started) / 1000;
+    }),
+  );
+  clearTimeout(hardStop);
+  // Each connection sends its share over its own window; the windows are shifted by under a second.
+  tally.seconds += durations.reduce((sum, seconds) => sum + seconds, 0) / durations.length;
+}
+
+/** The i-th of `parts` near-equal integer shares of `total` (the first ones take the remainder). */
+function evenShare(total: number, parts: number, i: number): number {
+  return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+}
+
+/** One autocannon run of generator requests, every answer tallied; `stop` ends it early. */
+function sendRequests(
+  baseUrl: string,
+  generator: AlertGenerator,
+  keys: KeyRing,
+  tally: LoadTally,
+  options: Pick<autocannon.Options, 'connections' | 'duration' | 'overallRate' | 'amount'>,
+): { done: Promise<void>; stop(): void } {
   let finish: (error: Error | null) => void = () => {};
-  const finished = new Promise<void>((resolve, reject) => {
+  const done = new Promise<void>((resolve, reject) => {
     finish = (error) => (error ? reject(error) : resolve());
   });
   const instance = autocannon(
     {
       url: baseUrl,
-      connections,
+      ...options,
       pipelining: 1,
       timeout: 30,
-      ...pacing,
       requests: [
         {
           method: 'POST',
@@ -195,11 +238,5 @@ export async function drive(
     },
     (error) => finish(error),
   );
-  const hardStop =
-    rate === undefined
-      ? undefined
-      : setTimeout(() => instance.stop(), (phase.timeoutSeconds ?? phase.seconds * 3) * 1000);
-  await finished;
-  clearTimeout(hardStop);
-  tally.seconds += (performance.now() - started) / 1000;
+  return { done, stop: () => instance.stop() };
 }

@@ -1,5 +1,5 @@
 /** What the load test watches while it runs: process CPU and RSS, queue depth, and /metrics. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ingestQueueName } from '../../src/queue/ingest-queues.js';
@@ -25,12 +25,36 @@ export interface ProcessStats {
   rssSlopeMbPerMinute: number;
 }
 
+/** Fields of /proc/<pid>/stat after the parenthesised command name (field 3 onwards). */
+async function statFields(pid: number | string): Promise<string[]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User plus system CPU a local process has used so far, in seconds. */
 export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15.
+  const fields = await statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * CPU used so far by every local process named `command` (e.g. `postgres`), in seconds, including
+ * its exited children (cutime, cstime: fields 16 and 17), so short-lived PostgreSQL backends and
+ * Redis rewrite forks still count. Differences between two readings are what the service spent.
+ */
+export async function serviceCpuSeconds(command: string): Promise<number> {
+  let ticks = 0;
+  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if ((await readFile(`/proc/${pid}/comm`, 'utf8')).trim() !== command) continue;
+      const fields = await statFields(pid);
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 async function rssMb(pid: number): Promise<number> {
