@@ -131,6 +131,9 @@ export interface LoadPhase {
   timeoutSeconds?: number;
 }
 
+/** How many connections one autocannon run opens, and for how long or how many requests at what rate. */
+type Pacing = Pick<autocannon.Options, 'connections' | 'duration' | 'overallRate' | 'amount'>;
+
 interface RequestContext {
   item?: GeneratedRequest;
   sentAt?: number;
@@ -152,8 +155,7 @@ export async function drive(
   phase: LoadPhase,
   tally: LoadTally,
 ): Promise<void> {
-  const send = (options: Pick<autocannon.Options, 'connections' | 'duration' | 'overallRate' | 'amount'>) =>
-    sendRequests(baseUrl, generator, keys, tally, options);
+  const send = (pacing: Pacing) => sendRequests(baseUrl, generator, keys, tally, pacing);
   if (phase.rate === undefined) {
     const started = performance.now();
     await send({ connections: phase.connections, duration: phase.seconds }).done;
@@ -163,8 +165,10 @@ export async function drive(
   const rate = Math.max(1, Math.round(phase.rate));
   const connections = Math.min(phase.connections, rate);
   const runs: ReturnType<typeof send>[] = [];
+  let stopped = false;
   const hardStop = setTimeout(
     () => {
+      stopped = true;
       for (const run of runs) run.stop();
     },
     (phase.timeoutSeconds ?? phase.seconds * 3) * 1000,
@@ -172,6 +176,7 @@ export async function drive(
   const durations = await Promise.all(
     Array.from({ length: connections }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, (i * 1000) / connections));
+      if (stopped) return undefined;
       const share = evenShare(rate, connections, i);
       const started = performance.now();
       const run = send({ connections: 1, overallRate: share, amount: Math.max(1, Math.round(share * phase.seconds)) });
@@ -182,7 +187,8 @@ export async function drive(
   );
   clearTimeout(hardStop);
   // Each connection sends its share over its own window; the windows are shifted by under a second.
-  tally.seconds += durations.reduce((sum, seconds) => sum + seconds, 0) / durations.length;
+  const ran = durations.filter((seconds) => seconds !== undefined);
+  tally.seconds += ran.reduce((sum, seconds) => sum + seconds, 0) / Math.max(1, ran.length);
 }
 
 /** The i-th of `parts` near-equal integer shares of `total` (the first ones take the remainder). */
@@ -196,7 +202,7 @@ function sendRequests(
   generator: AlertGenerator,
   keys: KeyRing,
   tally: LoadTally,
-  options: Pick<autocannon.Options, 'connections' | 'duration' | 'overallRate' | 'amount'>,
+  pacing: Pacing,
 ): { done: Promise<void>; stop(): void } {
   let finish: (error: Error | null) => void = () => {};
   const done = new Promise<void>((resolve, reject) => {
@@ -205,7 +211,7 @@ function sendRequests(
   const instance = autocannon(
     {
       url: baseUrl,
-      ...options,
+      ...pacing,
       pipelining: 1,
       timeout: 30,
       requests: [
