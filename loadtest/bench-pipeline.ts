@@ -67,10 +67,13 @@ function rate(count: number, ms: number): string {
   return Math.round((count * 1000) / ms).toLocaleString('en-US');
 }
 
-// 1. In memory: content hashing and dedup decisions.
+// 1. In memory: content hashing and dedup decisions, each timed on its second pass (the first
+// compiles the hot paths, as a long-running worker has long done).
 const sample = makeAlerts(200_000);
+const hashAll = () => sample.map((alert) => contentHash(alert));
+hashAll();
 let started = performance.now();
-const hashes = sample.map((alert) => contentHash(alert));
+const hashes = hashAll();
 const hashMs = performance.now() - started;
 const candidates: DedupCandidate[] = sample.map((alert, i) => ({
   tenant,
@@ -78,17 +81,22 @@ const candidates: DedupCandidate[] = sample.map((alert, i) => ({
   contentHash: hashes[i] as string,
   fullDeduplication: true,
 }));
-const state = new DedupState({ bloomCapacity: 1_000_000, bloomErrorRate: 0.01, cacheSize: 200_000 });
 const noStore = async () => new Map<string, string>();
-started = performance.now();
-for (let i = 0; i < candidates.length; i += 1000) {
-  const batch = candidates.slice(i, i + 1000);
-  const decisions = await state.decide(batch, noStore);
-  for (const [j, candidate] of batch.entries()) {
-    if (decisions[j] !== 'duplicate') state.remember(candidate.tenant, candidate.fingerprint, candidate.contentHash);
+/** Decides every candidate, 1,000 per batch, on a fresh shard state; milliseconds taken. */
+async function decideAll(): Promise<number> {
+  const state = new DedupState({ bloomCapacity: 1_000_000, bloomErrorRate: 0.01, cacheSize: 200_000 });
+  const begun = performance.now();
+  for (let i = 0; i < candidates.length; i += 1000) {
+    const batch = candidates.slice(i, i + 1000);
+    const decisions = await state.decide(batch, noStore);
+    for (const [j, candidate] of batch.entries()) {
+      if (decisions[j] !== 'duplicate') state.remember(candidate.tenant, candidate.fingerprint, candidate.contentHash);
+    }
   }
+  return performance.now() - begun;
 }
-const decideMs = performance.now() - started;
+await decideAll();
+const decideMs = await decideAll();
 
 // Bloom false positives: fill a fresh filter to half its capacity, probe keys never added.
 const bloom = new DedupState({ bloomCapacity: 1_000_000, bloomErrorRate: 0.01, cacheSize: 0 });
