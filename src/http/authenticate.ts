@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyStore, KeyStoreUnavailableError, type Principal } from '../auth/api-keys.js';
 import { CredentialError, extractApiKey } from './credentials.js';
-import { ApiError } from './errors.js';
+import { ApiError, dependencyUnavailable } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,9 +26,7 @@ export function createAuthenticate(keys: ApiKeyStore, options: { admin: boolean 
     const principal = await keys.verify(key).catch((error: unknown) => {
       if (!(error instanceof KeyStoreUnavailableError)) throw error;
       request.log.warn({ err: error }, 'API key lookup failed');
-      throw new ApiError('service_unavailable', 'the API key cannot be verified right now; retry later', undefined, {
-        'retry-after': '5',
-      });
+      throw dependencyUnavailable('the API key cannot be verified right now; retry later');
     });
     if (!principal) throw new ApiError('unauthorized', 'Invalid API Key');
     if (options.admin && !principal.isAdmin) throw new ApiError('forbidden', 'this endpoint needs an admin key');

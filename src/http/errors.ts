@@ -45,3 +45,13 @@ export class ApiError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+/** Seconds a client is told to wait when a dependency (Redis, PostgreSQL, a search store) is down. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/** 503 + Retry-After for a request a down dependency kept from being served; nothing was changed. */
+export function dependencyUnavailable(message: string, details?: Record<string, unknown>): ApiError {
+  return new ApiError('service_unavailable', message, details, {
+    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+  });
+}

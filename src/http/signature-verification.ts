@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { checkSignatureHeaders, signatureMatches } from '../auth/standard-webhooks.js';
 import { principalOf } from './authenticate.js';
-import { ApiError } from './errors.js';
+import { ApiError, dependencyUnavailable } from './errors.js';
 
 export interface SignatureVerificationOptions {
   redis: Redis;
@@ -67,12 +67,7 @@ export function installSignatureVerification(scope: FastifyInstance, options: Si
       fresh = await options.redis.set(claim, String(now()), 'PX', options.toleranceSeconds * 2000, 'NX');
     } catch (error) {
       request.log.error({ err: error }, 'webhook-id replay check failed');
-      throw new ApiError(
-        'service_unavailable',
-        'the replay check is unavailable; nothing was accepted, retry later',
-        undefined,
-        { 'retry-after': '5' },
-      );
+      throw dependencyUnavailable('the replay check is unavailable; nothing was accepted, retry later');
     }
     if (fresh === null) {
       throw new ApiError(

@@ -8,7 +8,7 @@ import { IngestQueues } from '../../src/queue/ingest-queues.js';
 import { openFaultStack } from '../support/fault-stack.js';
 import { waitFor } from '../support/harness.js';
 import { startIngestLoad, statusCounts } from '../support/ingest-load.js';
-import { waitUntilStored } from '../support/stored-alerts.js';
+import { storedCounts, waitUntilStored } from '../support/stored-alerts.js';
 
 const SHARDS = 4;
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,11 +26,6 @@ it('stores every 2xx alert exactly once across kill -9 of the worker and of the 
   cleanups.push(() => queues.close());
   const activeJobs = async () =>
     (await Promise.all(queues.queues.map((queue) => queue.getActiveCount()))).reduce((a, b) => a + b, 0);
-  const storedRows = async () => {
-    const [row] = await stack.services.database.sql<{ count: number }[]>`
-      select count(*)::int as count from alerts where tenant = ${tenant}`;
-    return row?.count ?? 0;
-  };
 
   let [gateway, worker] = await Promise.all([faults.gateway(), faults.worker()]);
   const load = startIngestLoad({
@@ -42,7 +37,11 @@ it('stores every 2xx alert exactly once across kill -9 of the worker and of the 
   });
   try {
     // Mid-batch: commits are flowing and the worker holds jobs it has not acknowledged.
-    await waitFor(async () => (await storedRows()) >= 300 && (await activeJobs()) > 0, 30_000, 10);
+    await waitFor(
+      async () => (await storedCounts(stack.services.database.sql, tenant)).size >= 300 && (await activeJobs()) > 0,
+      30_000,
+      10,
+    );
     await worker.kill('SIGKILL');
     await sleep(1000);
 

@@ -14,7 +14,7 @@ import type { RateLimits } from '../../ratelimit/limits.js';
 import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
-import { ApiError } from '../errors.js';
+import { ApiError, dependencyUnavailable } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
 import { ErrorBody } from '../schemas.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
@@ -183,14 +183,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
       });
     } catch (error) {
       request.log.error({ err: error }, 'enqueue failed');
-      throw new ApiError(
-        'service_unavailable',
-        'the queue is unavailable; nothing was accepted, retry later',
-        undefined,
-        {
-          'retry-after': '5',
-        },
-      );
+      throw dependencyUnavailable('the queue is unavailable; nothing was accepted, retry later');
     }
   }
   metrics.acceptedAlerts.inc({ provider: provider.adapter.type }, result.alerts.length);

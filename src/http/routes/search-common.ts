@@ -4,7 +4,7 @@ import * as metrics from '../../metrics.js';
 import { type FederatedSearch, type SearchKind, SearchUnavailableError } from '../../search/federated-search.js';
 import { parseSearchInput, type SearchInput, SearchInputError } from '../../search/search-input.js';
 import { principalOf } from '../authenticate.js';
-import { ApiError } from '../errors.js';
+import { ApiError, dependencyUnavailable } from '../errors.js';
 
 export interface SearchRouteDeps {
   /** Tenant-key authentication (`createAuthenticate(keys, { admin: false })`). */
@@ -59,11 +59,9 @@ export function searchFailure(error: unknown, route: MetricRoute): unknown {
   }
   if (error instanceof SearchUnavailableError) {
     metrics.searchRequests.inc({ route, outcome: 'unavailable' });
-    return new ApiError(
-      'service_unavailable',
+    return dependencyUnavailable(
       `alert search is unavailable: ${error.errors.map((item) => item.message).join('; ')}`,
       { errors: error.errors },
-      { 'retry-after': '5' },
     );
   }
   return error;
