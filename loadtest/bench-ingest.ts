@@ -110,7 +110,7 @@ try {
   }
 } finally {
   await Promise.all([bare.stop(), gateway.stop()]);
-  const keys = await services.redis.keys(`${prefix}:*`);
+  const keys = [...(await services.redis.keys(`${prefix}:*`)), ...(await services.redis.keys(`{${prefix}:s*`))];
   for (let i = 0; i < keys.length; i += 1000) await services.redis.del(...keys.slice(i, i + 1000));
   await services.close();
 }

@@ -11,11 +11,12 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pino from 'pino';
 import type { Alert } from '../src/alert/alert.js';
+import { DEFAULT_RULE } from '../src/alert/dedup-rules.js';
 import { loadConfig } from '../src/config.js';
 import { installRequestMetrics } from '../src/http/request-metrics.js';
 import * as metrics from '../src/metrics.js';
 import { registry } from '../src/metrics.js';
-import { IngestQueues } from '../src/queue/ingest-queues.js';
+import { IngestLog } from '../src/pipeline/ingest-log.js';
 import { healthThresholds } from '../src/queue/queue-health.js';
 import { QueueSampler } from '../src/queue/queue-sampler.js';
 import { openServices } from '../src/services.js';
@@ -88,21 +89,27 @@ async function hookThroughput(withHook: boolean): Promise<number> {
 
 try {
   if (services.redis.status !== 'ready') await new Promise((resolve) => services.redis.once('ready', resolve));
-  const queues = new IngestQueues(services.redis, config.SHARDS, prefix);
+  const ingestLog = new IngestLog(services.redis, prefix, config.SHARDS, () => DEFAULT_RULE);
   const seeding = performance.now();
   for (let i = 0; i < backlog; i += 500)
     await Promise.all(
       Array.from({ length: Math.min(500, backlog - i) }, (_, j) =>
-        queues.enqueue({ requestId: randomUUID(), tenant: 'bench', providerType: 'keep', alerts: [alert(i + j)] }),
+        ingestLog.append({
+          requestId: randomUUID(),
+          tenant: 'bench',
+          providerType: 'keep',
+          providerId: null,
+          alerts: [alert(i + j)],
+        }),
       ),
     );
   console.log(
-    `backlog: ${backlog} jobs in 16 shards (seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s)`,
+    `backlog: ${backlog} entries in 16 shards (seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s)`,
   );
 
   const sampler = new QueueSampler(
     services.redis,
-    queues,
+    config.SHARDS,
     {
       prefix,
       intervalMs: 60_000,
@@ -164,9 +171,8 @@ try {
 
   await stats.stop();
   await sampler.stop();
-  await queues.close();
 } finally {
-  const keys = await services.redis.keys(`${prefix}:*`);
+  const keys = [...(await services.redis.keys(`${prefix}:*`)), ...(await services.redis.keys(`{${prefix}:s*`))];
   for (let i = 0; i < keys.length; i += 1000) await services.redis.del(...keys.slice(i, i + 1000));
   await services.close();
 }

@@ -4,7 +4,7 @@
  *  1. Five targets each adding 100 ms: p50/p99 fan-out latency of a batch, against sending to the
  *     five one after another, and batches/s with 50 batches in flight.
  *  2. Five fast targets: batch publishes/s through the fan-out (and CPU per delivery), then
- *     end to end through the `publish` queue (listener → BullMQ → worker → targets).
+ *     end to end through the `publish` queue (after-commit output → BullMQ → worker → targets).
  *  3. Per-target overhead: one delivery through the wrapper vs the bare HTTP request.
  * `npm run bench:publish [-- --seconds 5 --latency-batches 200]`
  */
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   );
   await pipeline.close();
 
-  // 2b. End to end through the queue: listener → BullMQ publish job → worker fan-out.
+  // 2b. End to end through the queue: after-commit output → BullMQ publish job → worker fan-out.
   const queued = loadConfig({
     ...process.env,
     LOG_LEVEL: 'silent',
@@ -256,7 +256,16 @@ async function main(): Promise<void> {
   for (let i = 0; i < total; i += 100)
     await Promise.all(
       Array.from({ length: Math.min(100, total - i) }, () =>
-        publisher.listener(batchFor('fast').alerts.map((alert) => ({ alert, change: 'new' as const }))),
+        publisher.output.run({
+          id: randomUUID(),
+          shard: 0,
+          alerts: batchFor('fast').alerts.map((alert) => ({
+            alert,
+            change: 'new' as const,
+            state: 'firing',
+            episodeStartedAt: null,
+          })),
+        }),
       ),
     );
   const enqueued = performance.now();

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:stream`: fan-out latency of the realtime stream, from the moment a batch commits in
  * the worker to the moment each of BENCH_CLIENTS (1,000) SSE clients has the event. Topology as
- * deployed: this process runs the batch worker (with the realtime commit listener) and feeds its
- * ingest queues; the gateway is `alertgate serve` in its own process; the clients are spread over
+ * deployed: this process runs the batch worker (with the realtime output) and feeds its
+ * ingest log; the gateway is `alertgate serve` in its own process; the clients are spread over
  * BENCH_CLIENT_PROCESSES (4) more.
  * Every client subscribes to the same tenant without filters (each event goes to all of them).
  * BENCH_SECONDS (15) of BENCH_RATE (20) alerts per second after BENCH_WARMUP_SECONDS (2) that are
@@ -14,11 +14,12 @@ import { randomUUID } from 'node:crypto';
 import { build } from 'hdr-histogram-js';
 import pino from 'pino';
 import type { Alert } from '../src/alert/alert.js';
+import { DEFAULT_RULE } from '../src/alert/dedup-rules.js';
 import { alertId } from '../src/alert/identity.js';
 import { ApiKeyStore } from '../src/auth/api-keys.js';
 import { loadConfig } from '../src/config.js';
-import { IngestQueues } from '../src/queue/ingest-queues.js';
-import { createRealtimeListener } from '../src/realtime/commit-listener.js';
+import { IngestLog } from '../src/pipeline/ingest-log.js';
+import { createRealtimeOutput } from '../src/realtime/commit-listener.js';
 import { RealtimeEventLog } from '../src/realtime/event-log.js';
 import { openServices } from '../src/services.js';
 import { startWorker } from '../src/worker.js';
@@ -122,13 +123,16 @@ async function main(): Promise<void> {
   const events = new RealtimeEventLog(services.redis, prefix, config.REALTIME_REPLAY_EVENTS);
   const worker = await startWorker(services, log, {
     config,
-    listeners: [
+    outputs: [
       // First, so the time is taken right after the commit, before the stream publish.
-      (committed) => {
-        const at = now();
-        for (const { alert } of committed) if (measured.has(alert.id)) commits.set(alert.id, at);
+      {
+        name: 'commit-time',
+        run: async (batch) => {
+          const at = now();
+          for (const { alert } of batch.alerts) if (measured.has(alert.id)) commits.set(alert.id, at);
+        },
       },
-      createRealtimeListener(events, log),
+      createRealtimeOutput(events, log),
     ],
   });
 
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
   );
   console.log(`${CLIENTS} SSE clients connected in ${((performance.now() - opened) / 1000).toFixed(1)} s`);
 
-  const queues = new IngestQueues(services.redis, config.SHARDS, prefix);
+  const ingestLog = new IngestLog(services.redis, prefix, config.SHARDS, () => DEFAULT_RULE);
   const warmup = WARMUP_SECONDS * RATE;
   const total = SECONDS * RATE;
   const started = performance.now();
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
     const requestId = randomUUID();
     const alert = alertFor(i, requestId);
     if (i >= warmup) measured.add(alert.id);
-    await queues.enqueue({ requestId, tenant, providerType: 'prometheus', alerts: [alert] });
+    await ingestLog.append({ requestId, tenant, providerType: 'prometheus', providerId: null, alerts: [alert] });
     const due = started + ((i + 1) * 1000) / RATE;
     await sleep(Math.max(0, due - performance.now()));
   }
@@ -183,7 +187,6 @@ async function main(): Promise<void> {
       ),
     ),
   );
-  await queues.close();
   await worker.stop();
   const histogram = build({
     lowestDiscernibleValue: 1,
@@ -233,7 +236,7 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await Promise.race([Promise.all(exits), sleep(10_000)]);
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  const keys = await services.redis.keys(`${prefix}:*`);
+  const keys = [...(await services.redis.keys(`${prefix}:*`)), ...(await services.redis.keys(`{${prefix}:s*`))];
   if (keys.length > 0) await services.redis.del(...keys);
   await services.close();
 }

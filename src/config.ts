@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { RawPolicy } from './ingest/raw-policy.js';
@@ -140,17 +139,17 @@ export const ConfigSchema = Type.Object({
   BACKPRESSURE_HIGH_WATERMARK: Type.Integer({
     minimum: 1,
     default: 500_000,
-    description: 'Queued jobs above which ingestion answers 429.',
+    description: 'Ingest log entries waiting (not yet committed) above which ingestion answers 429.',
   }),
   BACKPRESSURE_LOW_WATERMARK: Type.Integer({
     minimum: 0,
     default: 250_000,
-    description: 'Queued jobs below which admission resumes (hysteresis).',
+    description: 'Ingest log entries waiting below which admission resumes (hysteresis).',
   }),
   BACKPRESSURE_MAX_AGE_SECONDS: Type.Integer({
     minimum: 1,
     default: 300,
-    description: 'Oldest waiting job age above which ingestion answers 429.',
+    description: 'Age of the oldest waiting ingest log entry above which ingestion answers 429.',
   }),
   BACKPRESSURE_CRITICAL_HARD_LIMIT: Type.Integer({
     minimum: 1,
@@ -208,27 +207,17 @@ export const ConfigSchema = Type.Object({
     default: 15,
     description: 'How often self-alert rules are evaluated (by one gateway at a time).',
   }),
-  BATCH_SIZE: Type.Integer({ minimum: 1, default: 1000, description: 'Alerts per committed batch.' }),
-  BATCH_MAX_SIZE: Type.Integer({ minimum: 1, default: 5000, description: 'Batch size ceiling under backlog.' }),
+  BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'Alerts per committed batch: a smaller read waits up to BATCH_MAX_WAIT_MS for more.',
+  }),
+  BATCH_MAX_SIZE: Type.Integer({
+    minimum: 1,
+    default: 5000,
+    description: 'Most alerts one batch (one transaction over every owned shard) takes from the log.',
+  }),
   BATCH_MAX_WAIT_MS: Type.Integer({ minimum: 1, default: 50, description: 'Longest wait to fill a batch.' }),
-  WORKER_CONCURRENCY: Type.Integer({
-    minimum: 1,
-    default: 4 * availableParallelism(),
-    description:
-      'Batches (one per shard at a time) committed in parallel per worker process; commits wait on I/O, so default 4 × CPU count.',
-  }),
-  WORKER_JOBS_IN_FLIGHT: Type.Integer({
-    minimum: 1,
-    maximum: 10_000,
-    default: 200,
-    description: 'Jobs one shard consumer holds at once (the next batch fills from these).',
-  }),
-  JOB_LOCK_MS: Type.Integer({
-    minimum: 1000,
-    default: 30_000,
-    description:
-      'How long a worker holds a job before another may take it over (a crashed worker’s jobs wait this long).',
-  }),
   BLOOM_CAPACITY: Type.Integer({ minimum: 1000, default: 1_000_000, description: 'Expected items per shard bloom.' }),
   BLOOM_ERROR_RATE: Type.Number({
     exclusiveMinimum: 0,

@@ -16,12 +16,12 @@ import { RawPolicy } from './ingest/raw-policy.js';
 import { SnsConfirmer } from './ingest/sns-confirmer.js';
 import { registerLifecycleApi } from './lifecycle/lifecycle-api.js';
 import { startObservability } from './observability.js';
+import { IngestDeadLetters } from './pipeline/dead-letters.js';
+import { IngestLog } from './pipeline/ingest-log.js';
 import { PROVIDER_ADAPTERS } from './providers/catalog.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { registerPublishApi } from './publish/admin-api.js';
 import { Backpressure } from './queue/backpressure.js';
-import { IngestDeadLetters } from './queue/dead-letters.js';
-import { IngestQueues } from './queue/ingest-queues.js';
 import type { QueueSampler } from './queue/queue-sampler.js';
 import { RateLimits } from './ratelimit/limits.js';
 import { TokenBucketStore } from './ratelimit/token-bucket-store.js';
@@ -30,7 +30,7 @@ import type { Services } from './services.js';
 
 export interface Gateway {
   app: App;
-  queues: IngestQueues;
+  ingestLog: IngestLog;
   backpressure: Backpressure;
   /** Background sample of every queue and the live workers (health, admin page, self-alerts). */
   sampler: QueueSampler;
@@ -46,9 +46,11 @@ export async function buildGateway(
   const { database, redis } = services;
   const keys = new ApiKeyStore(database.db, config.API_KEY_CACHE_MS);
   const rules = new DedupRuleCache(database.db);
-  const queues = new IngestQueues(redis, config.SHARDS, config.QUEUE_PREFIX);
+  const ingestLog = new IngestLog(redis, config.QUEUE_PREFIX, config.SHARDS, (tenant, providerType, providerId) =>
+    rules.ruleFor(tenant, providerType, providerId),
+  );
   const deadLetters = new IngestDeadLetters(redis, config.QUEUE_PREFIX);
-  const backpressure = new Backpressure(queues, redis, config.QUEUE_PREFIX, {
+  const backpressure = new Backpressure(redis, config.QUEUE_PREFIX, config.SHARDS, {
     highWatermark: config.BACKPRESSURE_HIGH_WATERMARK,
     lowWatermark: config.BACKPRESSURE_LOW_WATERMARK,
     maxAgeMs: config.BACKPRESSURE_MAX_AGE_SECONDS * 1000,
@@ -66,7 +68,7 @@ export async function buildGateway(
   registerProviderRoutes(app, registry);
   await registerIngestRoutes(app, {
     registry,
-    queues,
+    ingestLog,
     backpressure,
     rules,
     rawPolicy: new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS),
@@ -95,7 +97,7 @@ export async function buildGateway(
     db: database.db,
     rules,
     deadLetters,
-    queues,
+    ingestLog,
   });
   registerArchiveLogRoute(app, { authenticate: createAuthenticate(keys, { admin: true }), database });
   const publishApi = await registerPublishApi(app, services, config, log, createAuthenticate(keys, { admin: true }));
@@ -112,7 +114,6 @@ export async function buildGateway(
     config,
     log,
     authenticate: createAuthenticate(keys, { admin: true }),
-    queues,
     publish: publishApi,
   });
   await app.ready();
@@ -120,7 +121,7 @@ export async function buildGateway(
   let stopped: Promise<void> | undefined;
   return {
     app,
-    queues,
+    ingestLog,
     backpressure,
     sampler: observability.sampler,
     stop: () => {
@@ -129,7 +130,7 @@ export async function buildGateway(
         backpressure.stop();
         await observability.stop();
         rules.stop();
-        await Promise.allSettled([queues.close(), deadLetters.close(), publishApi.close(), lifecycleApi.close()]);
+        await Promise.allSettled([deadLetters.close(), publishApi.close(), lifecycleApi.close()]);
       })();
       return stopped;
     },

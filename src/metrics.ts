@@ -63,7 +63,7 @@ export const batchFailures = new Counter({
 
 export const deadLettered = new Counter({
   name: 'alertgate_dead_lettered_jobs_total',
-  help: 'Ingest jobs moved to the dead-letter queue.',
+  help: 'Ingest log entries moved to the dead-letter queue.',
   registers: [registry],
 });
 
@@ -107,7 +107,7 @@ export const httpRequestSeconds = new Histogram({
 
 export const ingestQueueDepth = new Gauge({
   name: 'alertgate_ingest_queue_depth',
-  help: 'Jobs waiting in an ingest shard queue, by shard and priority (the most severe alert of the job).',
+  help: 'Entries waiting in an ingest shard, by shard and lane (label priority: urgent or normal).',
   labelNames: ['shard', 'priority'] as const,
   registers: [registry],
 });
@@ -320,6 +320,19 @@ export const streamDrops = new Counter({
 export const streamRelayedEvents = new Counter({
   name: 'alertgate_stream_relayed_events_total',
   help: 'Events this gateway received from Redis pub/sub (or a reconnect replay) and offered to its subscribers.',
+  registers: [registry],
+});
+
+export const commitOutputFailures = new Counter({
+  name: 'alertgate_commit_output_failures_total',
+  help: 'After-commit outputs (realtime, publish, escalation) that failed and will be retried from the outbox.',
+  labelNames: ['output'] as const,
+  registers: [registry],
+});
+
+export const staleOccurrences = new Counter({
+  name: 'alertgate_stale_occurrences_total',
+  help: 'Stored occurrences older than their fingerprint state (overtaken by the urgent lane): kept as history only.',
   registers: [registry],
 });
 

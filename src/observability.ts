@@ -6,7 +6,6 @@ import { DEFAULT_ADMIN_UI_DIR, registerAdminPage } from './http/routes/admin-pag
 import { registerQueueHealthRoute } from './http/routes/queue-health.js';
 import type { TargetHealth } from './publish/health.js';
 import type { TargetCatalog } from './publish/target-catalog.js';
-import type { IngestQueues } from './queue/ingest-queues.js';
 import { healthThresholds } from './queue/queue-health.js';
 import { QueueSampler } from './queue/queue-sampler.js';
 import type { Services } from './services.js';
@@ -25,7 +24,6 @@ export interface ObservabilityDeps {
   log: Logger;
   /** Admin-key hook. */
   authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  queues: IngestQueues;
   /** The publish catalog and target health, when this gateway serves publishing. */
   publish?: { catalog: TargetCatalog; health: TargetHealth };
 }
@@ -47,7 +45,7 @@ export async function startObservability(app: App, deps: ObservabilityDeps): Pro
   const thresholds = healthThresholds(config);
   const sampler = new QueueSampler(
     services.redis,
-    deps.queues,
+    config.SHARDS,
     {
       prefix: config.QUEUE_PREFIX,
       intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,

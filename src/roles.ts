@@ -52,7 +52,7 @@ const worker: Role = async (services, log) => {
   const publisher = await startPublisher(services, log);
   // Streams, publishing behind suppressions and silences, escalation scheduling.
   const lifecycle = await startLifecycleWorker(services, log, publisher);
-  const batches = await startWorker(services, log, { listeners: lifecycle.listeners });
+  const batches = await startWorker(services, log, { outputs: lifecycle.outputs });
   return {
     // Batches first (their last commits still enqueue publish jobs), then escalation (it enqueues
     // deliveries), then the publisher.

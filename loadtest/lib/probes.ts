@@ -1,8 +1,7 @@
 /** What the load test watches while it runs: process CPU and RSS, queue depth, and /metrics. */
 import { readdir, readFile } from 'node:fs/promises';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ingestQueueName } from '../../src/queue/ingest-queues.js';
+import { sampleLogDepth } from '../../src/pipeline/log-depth.js';
 
 /** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every mainstream kernel). */
 const CLOCK_TICKS = 100;
@@ -122,27 +121,20 @@ export function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** Ingest jobs not yet committed (waiting, prioritized, active in a batch, delayed for retry), all shards. */
+/** Ingest log entries not yet committed, all shards and lanes. */
 export class QueueDepth {
-  private readonly queues: Queue[];
-
-  constructor(connection: Redis, prefix: string, shards: number) {
-    this.queues = Array.from(
-      { length: shards },
-      (_, shard) => new Queue(ingestQueueName(shard), { connection, prefix }),
-    );
-  }
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly shards: number,
+  ) {}
 
   async read(): Promise<number> {
-    const counts = await Promise.all(
-      this.queues.map((queue) => queue.getJobCounts('wait', 'prioritized', 'active', 'delayed')),
-    );
-    return counts.reduce((sum, count) => sum + Object.values(count).reduce((a, b) => a + b, 0), 0);
+    const depths = await sampleLogDepth(this.connection, this.prefix, this.shards);
+    return depths.reduce((sum, depth) => sum + depth.entries.urgent + depth.entries.normal, 0);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => queue.close()));
-  }
+  async close(): Promise<void> {}
 }
 
 /** Tracks the peak and the timeline of the queue depth, sampled once a second. */

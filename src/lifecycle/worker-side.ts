@@ -1,20 +1,20 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { CommitOutput } from '../pipeline/committed-batch.js';
 import type { Publisher } from '../publish/publish-worker.js';
-import { createRealtimeListener } from '../realtime/commit-listener.js';
+import { createRealtimeOutput } from '../realtime/commit-listener.js';
 import { RealtimeEventLog } from '../realtime/event-log.js';
 import { type EscalationService, startEscalation } from '../rules/escalation-service.js';
 import type { Services } from '../services.js';
-import type { CommitListener } from '../worker.js';
 import { createPublishGate, gatePublishing } from './publish-gate.js';
 import { SilenceStore } from './silence-store.js';
 
 export interface LifecycleWorker {
   /**
-   * The commit listeners to give startWorker in place of the publisher's own: the realtime stream,
-   * publishing behind the suppression/silence gate, and escalation scheduling.
+   * The after-commit outputs to give startWorker: the realtime stream, publishing behind the
+   * suppression/silence gate (in place of the publisher's own output), and escalation scheduling.
    */
-  listeners: CommitListener[];
+  outputs: CommitOutput[];
   escalation: EscalationService;
   stop(): Promise<void>;
 }
@@ -23,7 +23,7 @@ export interface LifecycleWorker {
 export async function startLifecycleWorker(
   services: Services,
   log: Logger,
-  publisher: Pick<Publisher, 'listener' | 'queue' | 'pipeline'>,
+  publisher: Pick<Publisher, 'output' | 'queue' | 'pipeline'>,
   options: { config?: Config } = {},
 ): Promise<LifecycleWorker> {
   const config = options.config ?? services.config;
@@ -31,12 +31,12 @@ export async function startLifecycleWorker(
   const events = new RealtimeEventLog(services.redis, config.QUEUE_PREFIX, config.REALTIME_REPLAY_EVENTS);
   const escalation = await startEscalation(services, log, { config, silences, publishQueue: publisher.queue });
   return {
-    listeners: [
-      createRealtimeListener(events, log),
-      gatePublishing(createPublishGate(services.database.sql, silences), publisher.listener, log, () =>
+    outputs: [
+      createRealtimeOutput(events, log),
+      gatePublishing(createPublishGate(silences), publisher.output, log, () =>
         publisher.pipeline.catalog.list().some((target) => target.enabled),
       ),
-      escalation.listener,
+      escalation.output,
     ],
     escalation,
     stop: () => escalation.stop(),

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import type { Alert } from '../alert/alert.js';
 import * as metrics from '../metrics.js';
-import type { CommittedAlert } from '../store/batch-writer.js';
+import type { CommitOutput } from '../pipeline/committed-batch.js';
 import { targetWants } from './routing.js';
 import type { TargetCatalog } from './target-catalog.js';
 
@@ -77,35 +75,35 @@ export class PublishQueue {
 }
 
 /**
- * The batch worker's commit listener: enqueues one durable publish job per committed batch (only
- * the alerts some enabled target routes). It never throws at the batch worker: a failure is logged
- * and counted, and waiting is bounded by `timeoutMs`.
+ * The after-commit output that publishes: one durable publish job per committed batch (only the
+ * alerts some enabled target routes), whose job id is the batch's outbox id, so a re-run after a
+ * crash adds nothing twice. A failed or slow enqueue (bounded by `timeoutMs`) throws, and the
+ * outbox retries it.
  */
-export function createPublishListener(
-  queue: PublishQueue,
-  catalog: TargetCatalog,
-  log: Logger,
-  timeoutMs = 10_000,
-): (committed: CommittedAlert[]) => Promise<void> {
-  return async function publishCommitted(committed) {
-    const targets = catalog.list().filter((target) => target.enabled);
-    if (targets.length === 0 || committed.length === 0) return;
-    const alerts = committed.map((item) => item.alert).filter((alert) => targets.some((t) => targetWants(t, alert)));
-    if (alerts.length === 0) return;
-    const batchId = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        queue.addBatch({ batchId, alerts }),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`enqueue took longer than ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      metrics.publishEnqueueFailures.inc();
-      log.error({ err: error, batchId, alerts: alerts.length }, 'could not enqueue publish job; batch not published');
-    } finally {
-      clearTimeout(timer);
-    }
+export function createPublishOutput(queue: PublishQueue, catalog: TargetCatalog, timeoutMs = 10_000): CommitOutput {
+  return {
+    name: 'publish',
+    async run(batch) {
+      const targets = catalog.list().filter((target) => target.enabled);
+      if (targets.length === 0 || batch.alerts.length === 0) return;
+      const alerts = batch.alerts
+        .map((item) => item.alert)
+        .filter((alert) => targets.some((t) => targetWants(t, alert)));
+      if (alerts.length === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          queue.addBatch({ batchId: batch.id, alerts }),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`enqueue took longer than ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+      } catch (error) {
+        metrics.publishEnqueueFailures.inc();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }

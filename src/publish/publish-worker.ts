@@ -1,12 +1,13 @@
 import { DelayedError, type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { CommitOutput } from '../pipeline/committed-batch.js';
 import { createWorkerRedis } from '../redis.js';
 import type { Services } from '../services.js';
 import { backoffDelay } from './outcome.js';
 import {
   type BatchJob,
-  createPublishListener,
+  createPublishOutput,
   type DeliverJob,
   PUBLISH_QUEUE,
   type PublishJob,
@@ -26,8 +27,8 @@ class RetryLater extends Error {
 }
 
 export interface Publisher {
-  /** Register with startWorker: enqueues each committed batch's publish job. */
-  listener: ReturnType<typeof createPublishListener>;
+  /** Give to startWorker: enqueues each committed batch's publish job. */
+  output: CommitOutput;
   pipeline: PublishPipeline;
   queue: PublishQueue;
   stop(): Promise<void>;
@@ -138,7 +139,7 @@ export async function startPublisher(
 
   let stopped: Promise<void> | undefined;
   return {
-    listener: createPublishListener(queue, pipeline.catalog, log),
+    output: createPublishOutput(queue, pipeline.catalog),
     pipeline,
     queue,
     stop: () => {

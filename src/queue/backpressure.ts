@@ -1,27 +1,26 @@
-import type { Redis } from 'ioredis';
-import type { IngestQueues } from './ingest-queues.js';
+import { COMMITTED_ENTRIES_KEY } from '../pipeline/batch-loop.js';
+import type { RedisClient } from '../pipeline/ingest-log.js';
+import { sampleLogDepth } from '../pipeline/log-depth.js';
 
 export interface BackpressureOptions {
-  /** Queued jobs above which ingestion is refused… */
+  /** Ingest log entries waiting above which ingestion is refused… */
   highWatermark: number;
   /** …until the depth falls below this (hysteresis). */
   lowWatermark: number;
-  /** Oldest waiting job age that also triggers refusal, in ms. */
+  /** Oldest waiting entry's age that also triggers refusal, in ms. */
   maxAgeMs: number;
   /** Critical alerts are admitted while shedding, up to this depth. */
   criticalHardLimit: number;
-  /** How often the queues are sampled, in ms. */
+  /** How often the log is sampled, in ms. */
   sampleIntervalMs: number;
 }
 
 export type Admission = { ok: true } | { ok: false; reason: 'queue_depth' | 'queue_age'; retryAfterSeconds: number };
 
-/** Counter of jobs committed by workers; its rate is the drain rate behind Retry-After. */
-export const COMMITTED_JOBS_KEY = 'stats:committed-jobs';
-
 /**
- * Samples queue depth and oldest-job age in the background, so admission is an in-memory check
- * on the request path. Sheds above the high watermark until the depth is under the low one.
+ * Samples the ingest log's depth and oldest entry age in the background, so admission is an
+ * in-memory check on the request path. Sheds above the high watermark until the depth is under
+ * the low one.
  */
 export class Backpressure {
   private shedding: false | 'queue_depth' | 'queue_age' = false;
@@ -33,9 +32,9 @@ export class Backpressure {
   private sampling = false;
 
   constructor(
-    private readonly queues: IngestQueues,
-    private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    private readonly redis: RedisClient,
+    private readonly namespace: string,
+    private readonly shards: number,
     private readonly options: BackpressureOptions,
   ) {}
 
@@ -78,12 +77,16 @@ export class Backpressure {
     }
   }
 
-  /** Reads every shard's waiting depth and oldest job, then updates the shedding state. */
+  /** Reads every shard's backlog and oldest entry, then updates the shedding state. */
   async sample(now = Date.now()): Promise<void> {
-    const perShard = await Promise.all(this.queues.queues.map((queue) => this.sampleQueue(queue, now)));
-    this.depth = perShard.reduce((sum, shard) => sum + shard.depth, 0);
-    this.oldestAgeMs = Math.max(0, ...perShard.map((shard) => shard.oldestAgeMs));
-    const committed = Number((await this.redis.get(`${this.keyPrefix}:${COMMITTED_JOBS_KEY}`)) ?? 0);
+    const [depths, committedText] = await Promise.all([
+      sampleLogDepth(this.redis, this.namespace, this.shards),
+      this.redis.get(`${this.namespace}:${COMMITTED_ENTRIES_KEY}`),
+    ]);
+    this.depth = depths.reduce((sum, shard) => sum + shard.entries.urgent + shard.entries.normal, 0);
+    const oldest = Math.min(now, ...depths.flatMap((shard) => (shard.oldestAt === null ? [] : [shard.oldestAt])));
+    this.oldestAgeMs = Math.max(0, now - oldest);
+    const committed = Number(committedText ?? 0);
     if (this.lastCommitted && now > this.lastCommitted.at) {
       const rate = ((committed - this.lastCommitted.count) * 1000) / (now - this.lastCommitted.at);
       // Smoothed so one idle sample does not swing Retry-After.
@@ -94,21 +97,6 @@ export class Backpressure {
     if (this.depth > highWatermark) this.shedding = 'queue_depth';
     else if (this.oldestAgeMs > maxAgeMs) this.shedding = 'queue_age';
     else if (this.depth < lowWatermark) this.shedding = false;
-  }
-
-  private async sampleQueue(queue: IngestQueues['queues'][number], now: number) {
-    const counts = await queue.getJobCounts('wait', 'prioritized');
-    const depth = (counts.wait ?? 0) + (counts.prioritized ?? 0);
-    if (depth === 0) return { depth, oldestAgeMs: 0 };
-    // Oldest candidates: the tail of the FIFO wait list and the head of the priority set.
-    const [waitTail, prioritizedHead] = await Promise.all([
-      this.redis.lindex(queue.keys.wait as string, -1),
-      this.redis.zrange(queue.keys.prioritized as string, '0', '0'),
-    ]);
-    const ids = [waitTail, prioritizedHead[0]].filter((id): id is string => typeof id === 'string');
-    const stamps = await Promise.all(ids.map((id) => this.redis.hget(queue.toKey(id), 'timestamp')));
-    const oldest = Math.min(...stamps.map((stamp) => Number(stamp ?? now)));
-    return { depth, oldestAgeMs: Math.max(0, now - oldest) };
   }
 
   private retryAfterSeconds(): number {

@@ -2,9 +2,11 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
+import { COMMITTED_BY_SHARD_KEY } from '../pipeline/batch-loop.js';
+import { INGEST_DLQ } from '../pipeline/dead-letters.js';
+import { ingestViewName } from '../pipeline/ingest-streams.js';
+import { type ShardDepth, sampleLogDepth } from '../pipeline/log-depth.js';
 import { PUBLISH_QUEUE } from '../publish/publish-queue.js';
-import { INGEST_DLQ } from './dead-letters.js';
-import { type IngestQueues, SEVERITY_OF_PRIORITY } from './ingest-queues.js';
 import { assessQueueHealth, type HealthThresholds, statusRank } from './queue-health.js';
 import { readWorkers, type WorkerView } from './worker-registry.js';
 
@@ -23,16 +25,16 @@ export interface QueueView {
   name: string;
   kind: QueueKind;
   shard: number | null;
-  /** Jobs ready to run (BullMQ wait + prioritized). */
+  /** Jobs ready to run (BullMQ wait + prioritized); for an ingest shard, log entries not yet committed. */
   waiting: number;
   active: number;
   delayed: number;
   failed: number;
   completed: number;
-  /** Ingest shards: waiting jobs by the most severe alert they carry. */
+  /** Ingest shards: waiting entries by lane (urgent, normal). */
   waitingByPriority: Record<string, number> | null;
   oldestWaitingSeconds: number;
-  /** Null until the queue's workers report completions (BullMQ worker metrics). */
+  /** Null until the queue's workers report completions (BullMQ worker metrics, or committed ingest entries). */
   throughput: Throughput | null;
 }
 
@@ -60,17 +62,14 @@ export interface QueueSamplerOptions {
 
 const FIVE_MINUTES_MS = 300_000;
 const DEAD_LETTER_COUNT_MS = 5000;
-const PRIORITIES = [...SEVERITY_OF_PRIORITY.keys()];
-/** BullMQ's prioritized score: priority × 2^32 + a counter, so one priority is one score range. */
-const PRIORITY_SPAN = 0x1_0000_0000;
 
 /**
- * Samples every queue (ingest shards, publish, ingest dead letters), the live workers and the
+ * Samples every queue (ingest log shards, publish, ingest dead letters), the live workers and the
  * publish dead letters in the background, so /metrics, the health probe and the admin page read
  * memory instead of Redis. Keeps five minutes of completion counts per queue for throughput.
  */
 export class QueueSampler {
-  private readonly targets: { queue: Queue; kind: QueueKind; shard: number | null }[];
+  private readonly targets: { queue: Queue; kind: QueueKind }[];
   private readonly ownQueues: Queue[];
   private readonly completions = new Map<string, { at: number; count: number }[]>();
   private timer: NodeJS.Timeout | undefined;
@@ -81,7 +80,7 @@ export class QueueSampler {
 
   constructor(
     private readonly redis: Redis,
-    ingest: IngestQueues,
+    private readonly shards: number,
     private readonly options: QueueSamplerOptions,
     private readonly log: Logger,
     private readonly countPublishDeadLetters?: DeadLetterCounter,
@@ -89,9 +88,8 @@ export class QueueSampler {
     const connection = { connection: redis, prefix: options.prefix };
     this.ownQueues = [new Queue(PUBLISH_QUEUE, connection), new Queue(INGEST_DLQ, connection)];
     this.targets = [
-      ...ingest.queues.map((queue, shard) => ({ queue, kind: 'ingest' as const, shard })),
-      { queue: this.ownQueues[0] as Queue, kind: 'publish', shard: null },
-      { queue: this.ownQueues[1] as Queue, kind: 'dead-letter', shard: null },
+      { queue: this.ownQueues[0] as Queue, kind: 'publish' },
+      { queue: this.ownQueues[1] as Queue, kind: 'dead-letter' },
     ];
   }
 
@@ -139,11 +137,13 @@ export class QueueSampler {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const started = performance.now();
     const at = Date.now();
-    const [queues, workers, publishDeadLetters] = await Promise.all([
+    const [ingest, others, workers, publishDeadLetters] = await Promise.all([
+      this.sampleIngest(at),
       Promise.all(this.targets.map((target) => this.sampleQueue(target, at))),
       readWorkers(this.redis, this.options.prefix, this.options.workerLivenessMs, at),
       this.samplePublishDeadLetters(at),
     ]);
+    const queues = [...ingest, ...others];
     const owned = new Set(workers.flatMap((worker) => worker.shards));
     const unownedShards = queues
       .filter((queue) => queue.kind === 'ingest' && !owned.has(queue.shard as number))
@@ -167,11 +167,36 @@ export class QueueSampler {
     }
   }
 
+  /** One view per ingest shard: its lanes' backlog and its committed entries for throughput. */
+  private async sampleIngest(now: number): Promise<QueueView[]> {
+    const [depths, committed] = await Promise.all([
+      sampleLogDepth(this.redis, this.options.prefix, this.shards),
+      this.redis.hgetall(`${this.options.prefix}:${COMMITTED_BY_SHARD_KEY}`),
+    ]);
+    return depths.map((depth: ShardDepth) => {
+      const name = ingestViewName(depth.shard);
+      const count = committed[String(depth.shard)];
+      const waiting = depth.entries.urgent + depth.entries.normal;
+      return {
+        name,
+        kind: 'ingest',
+        shard: depth.shard,
+        waiting,
+        active: 0,
+        delayed: 0,
+        failed: 0,
+        completed: Number(count ?? 0),
+        waitingByPriority: { ...depth.entries },
+        oldestWaitingSeconds: depth.oldestAt === null ? 0 : Math.max(0, (now - depth.oldestAt) / 1000),
+        throughput: count === undefined ? null : this.throughput(name, Number(count), now),
+      };
+    });
+  }
+
   private async sampleQueue(target: (typeof this.targets)[number], now: number): Promise<QueueView> {
-    const { queue, kind, shard } = target;
-    const [counts, byPriority, completionMetrics] = await Promise.all([
+    const { queue, kind } = target;
+    const [counts, completionMetrics] = await Promise.all([
       queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
-      kind === 'ingest' ? queue.getCountsPerPriority(PRIORITIES) : null,
       queue.getMetrics('completed', 0, 0),
     ]);
     const waiting = (counts.wait ?? 0) + (counts.prioritized ?? 0);
@@ -179,46 +204,24 @@ export class QueueSampler {
     return {
       name: queue.name,
       kind,
-      shard,
+      shard: null,
       waiting,
       active: counts.active ?? 0,
       delayed: counts.delayed ?? 0,
       failed: counts.failed ?? 0,
       completed: counts.completed ?? 0,
-      waitingByPriority: byPriority
-        ? Object.fromEntries(
-            PRIORITIES.map((priority) => [SEVERITY_OF_PRIORITY.get(priority), byPriority[String(priority)] ?? 0]),
-          )
-        : null,
-      oldestWaitingSeconds: waiting === 0 ? 0 : await this.oldestWaitingSeconds(queue, kind, now),
+      waitingByPriority: null,
+      oldestWaitingSeconds: waiting === 0 ? 0 : await this.oldestWaitingSeconds(queue, now),
       throughput: hasMetrics ? this.throughput(queue.name, completionMetrics.meta.count, now) : null,
     };
   }
 
-  /**
-   * The oldest waiting job is the tail of the FIFO wait list or the head of one priority's score
-   * range (FIFO within a priority); the oldest of their creation timestamps wins.
-   */
-  private async oldestWaitingSeconds(queue: Queue, kind: QueueKind, now: number): Promise<number> {
-    const pipeline = this.redis.pipeline().lindex(queue.keys.wait as string, -1);
-    if (kind === 'ingest') {
-      for (const priority of PRIORITIES)
-        pipeline.zrangebyscore(
-          queue.keys.prioritized as string,
-          priority * PRIORITY_SPAN,
-          (priority + 1) * PRIORITY_SPAN - 1,
-          'LIMIT',
-          0,
-          1,
-        );
-    }
-    const heads = ((await pipeline.exec()) ?? []).flatMap(([, value]) =>
-      Array.isArray(value) ? value : value ? [value] : [],
-    ) as string[];
-    if (heads.length === 0) return 0;
-    const stamps = await this.redis.pipeline(heads.map((id) => ['hget', queue.toKey(id), 'timestamp'])).exec();
-    const oldest = Math.min(...(stamps ?? []).map(([, stamp]) => Number(stamp ?? now) || now));
-    return Math.max(0, (now - oldest) / 1000);
+  /** The oldest waiting job is the tail of BullMQ's FIFO wait list. */
+  private async oldestWaitingSeconds(queue: Queue, now: number): Promise<number> {
+    const tail = await this.redis.lindex(queue.keys.wait as string, -1);
+    if (tail === null) return 0;
+    const stamp = Number((await this.redis.hget(queue.toKey(tail), 'timestamp')) ?? now) || now;
+    return Math.max(0, (now - stamp) / 1000);
   }
 
   /** Rates from BullMQ's per-queue completion counter over the kept history. */

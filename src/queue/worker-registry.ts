@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { workerAnnouncementKey, workerRegistryKey } from './shard-ownership.js';
+import { workerAnnouncementKey, workerRegistryKey } from '../pipeline/shard-ownership.js';
 
 /** A live batch worker as its heartbeat and announcement describe it. */
 export interface WorkerView {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Alert } from '../alert/alert.js';
 import type { Config } from '../config.js';
 import type { SilenceStore } from '../lifecycle/silence-store.js';
+import type { CommitOutput } from '../pipeline/committed-batch.js';
 import { messageIdOf, type PublishQueue } from '../publish/publish-queue.js';
 import { createWorkerRedis } from '../redis.js';
 import type { Services } from '../services.js';
@@ -15,8 +16,8 @@ import { createEscalationStep, type SendToTargets, sendingId } from './escalatio
 export interface EscalationService {
   catalog: EscalationCatalog;
   queue: EscalationQueue;
-  /** Register with startWorker: schedules the steps of committed firing alerts. */
-  listener: ReturnType<typeof createEscalationScheduler>;
+  /** Give to startWorker: schedules the steps of committed firing alerts. */
+  output: CommitOutput;
   stop(): Promise<void>;
 }
 
@@ -82,7 +83,7 @@ export async function startEscalation(
   return {
     catalog,
     queue,
-    listener: createEscalationScheduler({ sql: services.database.sql, catalog, queue }),
+    output: createEscalationScheduler({ catalog, queue }),
     stop: () => {
       stopped ??= (async () => {
         catalog.stop();

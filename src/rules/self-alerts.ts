@@ -5,7 +5,7 @@ import type { Alert, Severity, Status } from '../alert/alert.js';
 import { clampFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
 import * as metrics from '../metrics.js';
-import type { IngestQueues } from '../queue/ingest-queues.js';
+import type { IngestLog } from '../pipeline/ingest-log.js';
 import { healthThresholds } from '../queue/queue-health.js';
 import type { QueueSample } from '../queue/queue-sampler.js';
 import type { Services } from '../services.js';
@@ -38,7 +38,7 @@ export interface SelfAlertsOptions {
 
 export interface SelfAlertsDeps {
   redis: Redis;
-  queues: IngestQueues;
+  ingestLog: IngestLog;
   /** The gateway's queue sample (background sampler). */
   latestSample: () => QueueSample | undefined;
   log: Logger;
@@ -182,10 +182,11 @@ export class SelfAlerts {
         }),
       ),
     ];
-    await this.deps.queues.enqueue({
+    await this.deps.ingestLog.append({
       requestId,
       tenant: this.options.tenant,
       providerType: SELF_ALERT_PROVIDER,
+      providerId: null,
       alerts,
     });
     const update = this.deps.redis.multi();
@@ -248,7 +249,7 @@ export class SelfAlerts {
 export function startSelfAlerts(
   services: Pick<Services, 'config' | 'redis'>,
   log: Logger,
-  gateway: { queues: IngestQueues; sampler: { latest(): QueueSample | undefined } },
+  gateway: { ingestLog: IngestLog; sampler: { latest(): QueueSample | undefined } },
 ): SelfAlerts {
   const { config } = services;
   const { staleAfterMs } = healthThresholds(config);
@@ -258,7 +259,7 @@ export function startSelfAlerts(
     return sample && Date.now() - sample.at <= staleAfterMs ? sample : undefined;
   };
   const selfAlerts = new SelfAlerts(
-    { redis: services.redis, queues: gateway.queues, latestSample, log },
+    { redis: services.redis, ingestLog: gateway.ingestLog, latestSample, log },
     {
       prefix: config.QUEUE_PREFIX,
       tenant: config.SELF_ALERT_TENANT,

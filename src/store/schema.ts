@@ -67,12 +67,34 @@ export const lastAlert = pgTable(
     muted: boolean('muted').notNull().default(false),
     /** Start of the current firing episode (first seen, or the first occurrence after a resolve). */
     episodeStartedAt: timestamp('episode_started_at', { withTimezone: true }),
+    /** Ingest-log position (entry ms × 10^6 + sequence) of the occurrence that set the state; it only grows. */
+    entryPosition: bigint('entry_position', { mode: 'bigint' }).notNull().default(sql`0`),
   },
   (t) => [
     primaryKey({ columns: [t.tenant, t.fingerprint] }),
     index('last_alert_shard_idx').on(t.shard),
     index('last_alert_last_seen_idx').on(t.lastSeen),
   ],
+);
+
+/** How far each ingest stream has been committed: written in the same transaction as the batch. */
+export const ingestOffsets = pgTable('ingest_offsets', {
+  stream: text('stream').primaryKey(),
+  lastId: text('last_id').notNull().default('0-0'),
+});
+
+/** Committed batches whose after-commit outputs may not have run yet (drained by the shard's owner). */
+export const ingestOutbox = pgTable(
+  'ingest_outbox',
+  {
+    id: uuid('id').primaryKey(),
+    shardKey: text('shard_key').notNull(),
+    alertIds: uuid('alert_ids').array().notNull(),
+    receivedFrom: timestamp('received_from', { withTimezone: true }).notNull(),
+    receivedTo: timestamp('received_to', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ingest_outbox_shard_key_idx').on(t.shardKey)],
 );
 
 /** Keep-style deduplication rules per (tenant, provider type, provider id). */

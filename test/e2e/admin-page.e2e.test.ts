@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminUi } from '../../admin-ui/build.js';
 import type { Gateway } from '../../src/gateway.js';
 import { registry } from '../../src/metrics.js';
+import { IngestDeadLetters } from '../../src/pipeline/dead-letters.js';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
-import { IngestDeadLetters } from '../../src/queue/dead-letters.js';
 import { ProcessStatsPublisher } from '../../src/stats/process-stats.js';
 import { openTestStack, silentLog, type TestStack, uniqueTenant } from '../support/harness.js';
 import { makeAlert, writeTargetsFile } from '../support/publish.js';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(gateway.app.server.address() as AddressInfo).port}`;
   publisher = await startPublisher(stack.services, silentLog);
-  await stack.worker({ listeners: [publisher.listener] });
+  await stack.worker({ outputs: [publisher.output] });
   adminKey = await stack.createKey(uniqueTenant('admin'), { isAdmin: true });
   ingestKey = await stack.createKey(tenant);
 
@@ -85,11 +85,14 @@ beforeAll(async () => {
   const deadLetters = new IngestDeadLetters(stack.services.redis, stack.config.QUEUE_PREFIX);
   await deadLetters.add({
     shard: 0,
+    entryId: '1-0',
     job: {
       requestId: randomUUID(),
       tenant,
       providerType: 'keep',
+      providerId: null,
       alerts: [makeAlert(tenant, { providerType: 'keep' })],
+      hashes: ['0'],
     },
     error: 'value too long for type character varying(255)',
     failedAt: new Date().toISOString(),

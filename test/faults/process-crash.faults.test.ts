@@ -4,9 +4,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it, onTestFailed } from 'vitest';
-import { IngestQueues } from '../../src/queue/ingest-queues.js';
+import { DEFAULT_RULE } from '../../src/alert/dedup-rules.js';
+import { IngestLog } from '../../src/pipeline/ingest-log.js';
 import { openFaultStack } from '../support/fault-stack.js';
-import { waitFor } from '../support/harness.js';
+import { pendingEntries, waitFor } from '../support/harness.js';
 import { startIngestLoad, statusCounts } from '../support/ingest-load.js';
 import { storedCounts, waitUntilStored } from '../support/stored-alerts.js';
 
@@ -17,15 +18,11 @@ afterEach(async () => {
 });
 
 it('stores every 2xx alert exactly once across kill -9 of the worker and of the gateway', async () => {
-  // A short job lock, so the killed worker's unfinished jobs are handed over within seconds.
-  const faults = await openFaultStack({ SHARDS: String(SHARDS), JOB_LOCK_MS: '2000', BATCH_SIZE: '50' });
+  const faults = await openFaultStack({ SHARDS: String(SHARDS), BATCH_SIZE: '50' });
   cleanups.push(() => faults.close());
   onTestFailed(() => console.error(faults.outputs()));
   const { stack, tenant } = faults;
-  const queues = new IngestQueues(stack.services.redis, SHARDS, stack.config.QUEUE_PREFIX);
-  cleanups.push(() => queues.close());
-  const activeJobs = async () =>
-    (await Promise.all(queues.queues.map((queue) => queue.getActiveCount()))).reduce((a, b) => a + b, 0);
+  const log = new IngestLog(stack.services.redis, stack.config.QUEUE_PREFIX, SHARDS, () => DEFAULT_RULE);
 
   let [gateway, worker] = await Promise.all([faults.gateway(), faults.worker()]);
   const load = startIngestLoad({
@@ -36,9 +33,10 @@ it('stores every 2xx alert exactly once across kill -9 of the worker and of the 
     alertsPerRequest: 10,
   });
   try {
-    // Mid-batch: commits are flowing and the worker holds jobs it has not acknowledged.
+    // Mid-stream: commits are flowing and the log holds entries the worker has not committed.
     await waitFor(
-      async () => (await storedCounts(stack.services.database.sql, tenant)).size >= 300 && (await activeJobs()) > 0,
+      async () =>
+        (await storedCounts(stack.services.database.sql, tenant)).size >= 300 && (await pendingEntries(log)) > 0,
       30_000,
       10,
     );

@@ -26,7 +26,7 @@ afterEach(async () => {
 async function restartUnderLoad(appendfsync: 'always' | 'everysec', signal: 'SIGTERM' | 'SIGKILL') {
   const server = await startPrivateRedis(appendfsync);
   cleanups.push(() => server.close());
-  const stack = await openFaultStack({ REDIS_URL: server.url, SHARDS: '4', JOB_LOCK_MS: '2000', BATCH_SIZE: '50' });
+  const stack = await openFaultStack({ REDIS_URL: server.url, SHARDS: '4', BATCH_SIZE: '50' });
   // The namespace's keys are removed through Redis: it must be up again even if the test failed.
   cleanups.push(async () => {
     if (!server.running) await server.start();

@@ -88,7 +88,7 @@ describe('API keys', () => {
       labels: { tenant: tenant('other') },
     });
     expect(response.statusCode, response.body).toBe(202);
-    const queued = (await queuedAlerts(gateway.queues)).filter((alert) => alert.name === `tenant-claim-${RUN}`);
+    const queued = (await queuedAlerts(gateway.ingestLog)).filter((alert) => alert.name === `tenant-claim-${RUN}`);
     expect(queued.map((alert) => alert.tenant)).toEqual([tenant('scope')]);
   });
 

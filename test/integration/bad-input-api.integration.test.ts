@@ -157,7 +157,7 @@ describe('after every rejected request', () => {
     expect((await get(`/api/v1/targets/${names.name}`)).statusCode).toBe(404);
     expect((await get(`/api/v1/admin/escalation-policies/${names.name}`)).statusCode).toBe(404);
     expect((await get(`/api/v1/admin/silences?tenant=${names.tenant}`)).json().silences).toEqual([]);
-    expect(await queuedAlerts(gateway.queues)).toEqual([]);
+    expect(await queuedAlerts(gateway.ingestLog)).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import { buildGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
 import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
-import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
+import { committedBatch, openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { makeAlert } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';
 import { webhookContract } from '../support/receivers/webhook.js';
@@ -116,7 +116,7 @@ describe('log redaction', () => {
     // The publisher delivers to the target, which refuses for good and echoes the secret header.
     receiver.behave({ kind: 'status', status: 400, body: `bad request; you sent ${TARGET_HEADER}` });
     await waitFor(() => publisher.pipeline.catalog.get(target));
-    await publisher.listener([{ alert: makeAlert(tenant), change: 'new' }]);
+    await publisher.output.run(committedBatch([makeAlert(tenant)]));
     await waitFor(() => lines.some((line) => line.includes('delivery dead-lettered')));
     expect(receiver.received.length).toBeGreaterThan(0);
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
+import { COMMITTED_ENTRIES_KEY } from '../../src/pipeline/batch-loop.js';
+import { openTestStack, pendingEntries, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { declaredFamilies, parsePrometheus, type Sample, total } from '../support/prometheus-text.js';
 
 const INGEST_ROUTE = '/alerts/event/:provider_type';
@@ -48,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('GET /metrics after a known workload', () => {
-  it('counts requests, bytes, 429s, queue depth by priority, dedup outcomes, batches and lag', async () => {
+  it('counts requests, bytes, 429s, queue depth by lane, dedup outcomes, batches and lag', async () => {
     const before = (await scrape()).samples;
     const delta = (after: Sample[], name: string, labels: Record<string, string> = {}) =>
       total(after, name, labels) - total(before, name, labels);
@@ -75,16 +76,14 @@ describe('GET /metrics after a known workload', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await gateway.sampler.sampleNow();
     const queued = (await scrape()).samples;
-    const jobsByQueue = await Promise.all(
-      gateway.queues.queues.map((queue) => queue.getJobCounts('wait', 'prioritized')),
-    );
-    const waitingJobs = jobsByQueue.reduce((sum, counts) => sum + (counts.wait ?? 0) + (counts.prioritized ?? 0), 0);
-    expect(waitingJobs).toBeGreaterThanOrEqual(7);
-    expect(total(queued, 'alertgate_ingest_queue_depth')).toBe(waitingJobs);
-    expect(total(queued, 'alertgate_ingest_queue_depth', { priority: 'critical' })).toBe(2);
-    expect(total(queued, 'alertgate_ingest_queue_depth', { priority: 'high' })).toBe(1);
-    expect(total(queued, 'alertgate_ingest_queue_depth', { priority: 'low' })).toBe(1);
-    expect(total(queued, 'alertgate_queue_jobs', { state: 'waiting' })).toBe(waitingJobs);
+    const waitingEntries = await pendingEntries(gateway.ingestLog);
+    // The critical, critical and high keep alerts took the urgent lane (one entry each).
+    const urgentEntries = 3;
+    expect(waitingEntries).toBeGreaterThanOrEqual(7);
+    expect(total(queued, 'alertgate_ingest_queue_depth')).toBe(waitingEntries);
+    expect(total(queued, 'alertgate_ingest_queue_depth', { priority: 'urgent' })).toBe(urgentEntries);
+    expect(total(queued, 'alertgate_ingest_queue_depth', { priority: 'normal' })).toBe(waitingEntries - urgentEntries);
+    expect(total(queued, 'alertgate_queue_jobs', { state: 'waiting' })).toBe(waitingEntries);
     const oldest = Math.max(
       ...queued.filter((s) => s.name === 'alertgate_queue_oldest_waiting_seconds').map((s) => s.value),
     );
@@ -95,12 +94,7 @@ describe('GET /metrics after a known workload', () => {
 
     // Phase 2: a worker drains the queue; the same Prometheus payload again is a pair of duplicates.
     await stack.worker();
-    await waitFor(async () => {
-      const counts = await Promise.all(
-        gateway.queues.queues.map((queue) => queue.getJobCounts('wait', 'prioritized', 'active')),
-      );
-      return counts.every((c) => (c.wait ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) === 0);
-    });
+    await waitFor(async () => (await pendingEntries(gateway.ingestLog)) === 0);
     expect((await post('prometheus', promBody)).status).toBe(202);
     await waitFor(
       async () => delta((await scrape()).samples, 'alertgate_dedup_alerts_total', { outcome: 'duplicate' }) === 2,
@@ -111,9 +105,9 @@ describe('GET /metrics after a known workload', () => {
     });
 
     const { text, samples: after } = await scrape();
-    const completedJobs = (
-      await Promise.all(gateway.queues.queues.map((queue) => queue.getJobCounts('completed')))
-    ).reduce((sum, counts) => sum + (counts.completed ?? 0), 0);
+    const committedEntries = Number(
+      await stack.services.redis.get(`${stack.config.QUEUE_PREFIX}:${COMMITTED_ENTRIES_KEY}`),
+    );
 
     expect(delta(after, 'alertgate_http_requests_total', { route: INGEST_ROUTE, status: '202' })).toBe(8);
     expect(delta(after, 'alertgate_http_requests_total', { route: INGEST_ROUTE, status: '429' })).toBe(1);
@@ -133,9 +127,9 @@ describe('GET /metrics after a known workload', () => {
     expect(delta(after, 'alertgate_dedup_alerts_total', { provider: 'prometheus', outcome: 'duplicate' })).toBe(2);
     expect(delta(after, 'alertgate_batch_alerts_sum')).toBe(10);
     expect(delta(after, 'alertgate_batch_commit_seconds_count')).toBe(delta(after, 'alertgate_batch_alerts_count'));
-    expect(delta(after, 'alertgate_enqueue_to_commit_seconds_count')).toBe(completedJobs);
+    expect(delta(after, 'alertgate_enqueue_to_commit_seconds_count')).toBe(committedEntries);
     // The first jobs waited at least the second of phase 1 before a worker existed.
-    expect(delta(after, 'alertgate_enqueue_to_commit_seconds_bucket', { le: '0.5' })).toBeLessThan(completedJobs);
+    expect(delta(after, 'alertgate_enqueue_to_commit_seconds_bucket', { le: '0.5' })).toBeLessThan(committedEntries);
     expect(
       Math.max(...after.filter((s) => s.name === 'alertgate_bloom_fill_ratio').map((s) => s.value)),
     ).toBeGreaterThan(0);
@@ -143,7 +137,7 @@ describe('GET /metrics after a known workload', () => {
     expect(total(after, 'alertgate_worker_owned_shards')).toBe(2);
     expect(total(after, 'alertgate_unowned_shards')).toBe(0);
     expect(total(after, 'alertgate_queue_health_status')).toBe(0);
-    expect(total(after, 'alertgate_queue_jobs', { state: 'completed' })).toBe(completedJobs);
+    expect(total(after, 'alertgate_queue_jobs', { state: 'completed' })).toBe(committedEntries);
     expect(total(after, 'alertgate_queue_sample_seconds_count')).toBeGreaterThan(0);
 
     // Runtime: event-loop delay and RSS (default process metrics under the alertgate_process_ prefix).

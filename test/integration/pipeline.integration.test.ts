@@ -2,11 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
+import { DEFAULT_RULE } from '../../src/alert/dedup-rules.js';
 import { alertId } from '../../src/alert/identity.js';
 import type { Gateway } from '../../src/gateway.js';
 import { registry } from '../../src/metrics.js';
-import { IngestDeadLetters } from '../../src/queue/dead-letters.js';
-import { IngestQueues } from '../../src/queue/ingest-queues.js';
+import { COMMITTED_ENTRIES_KEY } from '../../src/pipeline/batch-loop.js';
+import { IngestDeadLetters } from '../../src/pipeline/dead-letters.js';
+import { IngestLog } from '../../src/pipeline/ingest-log.js';
 import { pingRedis } from '../../src/redis.js';
 import { ensurePartitions } from '../../src/store/partitions.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
@@ -40,6 +42,12 @@ async function lastAlert(tenant: string) {
     select fingerprint, duplicate_count::int, status from last_alert where tenant = ${tenant} order by fingerprint`;
 }
 
+/** The gateway's side of the log, for tests that append without HTTP. */
+async function ingestLog(test: TestStack): Promise<IngestLog> {
+  await pingRedis(test.services.redis);
+  return new IngestLog(test.services.redis, test.config.QUEUE_PREFIX, test.config.SHARDS, () => DEFAULT_RULE);
+}
+
 function alert(tenant: string, fields: Partial<Alert> & { name: string; receivedAt: string }): Alert {
   return {
     id: alertId(tenant, randomUUID(), 0),
@@ -63,6 +71,11 @@ function alert(tenant: string, fields: Partial<Alert> & { name: string; received
   };
 }
 
+async function metricTotal(name: string): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((entry) => entry.name === name);
+  return (metric?.values ?? []).reduce((sum, value) => sum + value.value, 0);
+}
+
 describe('batch pipeline', () => {
   it('creates daily partitions ahead and stores alerts in the partition of their day', async () => {
     stack = openTestStack();
@@ -79,11 +92,12 @@ describe('batch pipeline', () => {
     const day = 1 + Math.floor(Math.random() * 27);
     const evening = `2098-02-${String(day).padStart(2, '0')}T23:59:59.900Z`;
     const morning = `2098-02-${String(day + 1).padStart(2, '0')}T00:00:00.100Z`;
-    const queues = new IngestQueues(stack.services.redis, stack.config.SHARDS, stack.config.QUEUE_PREFIX);
-    await queues.enqueue({
+    const log = await ingestLog(stack);
+    await log.append({
       requestId: randomUUID(),
       tenant,
       providerType: 'keep',
+      providerId: null,
       alerts: [
         alert(tenant, { name: 'before-midnight', receivedAt: evening }),
         alert(tenant, { name: 'after-midnight', receivedAt: morning }),
@@ -93,7 +107,6 @@ describe('batch pipeline', () => {
       const found = await storedRows(tenant);
       return found.length === 2 ? found : undefined;
     });
-    await queues.close();
     const partition = (dayOfMonth: number) => `alerts_p209802${String(dayOfMonth).padStart(2, '0')}`;
     expect(rows.map((row) => row.partition)).toEqual([partition(day), partition(day + 1)]);
   });
@@ -106,12 +119,12 @@ describe('batch pipeline', () => {
     const key = await stack.createKey(tenant);
     const version = (description: string) => ({ name: 'disk', fingerprint: 'fp-disk', description, id: 'stable' });
 
-    const committedJobs = async () =>
-      Number(await stack!.services.redis.get(`${stack!.config.QUEUE_PREFIX}:stats:committed-jobs`));
+    const committedEntries = async () =>
+      Number(await stack!.services.redis.get(`${stack!.config.QUEUE_PREFIX}:${COMMITTED_ENTRIES_KEY}`));
     for (const [i, body] of [version('A'), version('A'), version('B'), version('A'), version('A')].entries()) {
       expect((await send(gateway, key, body)).statusCode).toBe(202);
       // One commit at a time, so the order of arrival is the order of the test.
-      await waitFor(async () => (await committedJobs()) >= i + 1);
+      await waitFor(async () => (await committedEntries()) >= i + 1);
     }
     const rows = await waitFor(async () => {
       const state = await lastAlert(tenant);
@@ -156,18 +169,17 @@ describe('batch pipeline', () => {
   });
 
   it('loses and duplicates nothing when a worker is killed mid-stream and another takes over', async () => {
-    stack = openTestStack({ SHARDS: '4', JOB_LOCK_MS: '2000', BATCH_SIZE: '20', BATCH_MAX_SIZE: '40' });
+    stack = openTestStack({ SHARDS: '4', BATCH_SIZE: '20', BATCH_MAX_SIZE: '40' });
     const gateway = await stack.gateway();
     const tenant = uniqueTenant();
     const key = await stack.createKey(tenant);
 
-    // Node itself, not npx: SIGKILL must hit the process that holds the jobs.
+    // Node itself, not npx: SIGKILL must hit the process that owns the shards.
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/worker-process.ts'], {
       env: {
         ...process.env,
         QUEUE_PREFIX: stack.config.QUEUE_PREFIX,
         SHARDS: '4',
-        JOB_LOCK_MS: '2000',
         BATCH_SIZE: '20',
         BATCH_MAX_SIZE: '40',
         LOG_LEVEL: 'silent',
@@ -203,42 +215,55 @@ describe('batch pipeline', () => {
     expect(new Set(rows.map((row) => row.name)).size).toBe(total);
   }, 60_000);
 
-  it('groups the requests of one shard that arrive while its enqueue is in flight into one job', async () => {
-    stack = openTestStack();
+  it('appends one entry per shard and lane of a request, critical and high alerts to the urgent lane', async () => {
+    stack = openTestStack({ SHARDS: '1' });
     const tenant = uniqueTenant();
-    await pingRedis(stack.services.redis);
-    const queues = new IngestQueues(stack.services.redis, stack.config.SHARDS, stack.config.QUEUE_PREFIX);
+    const log = await ingestLog(stack);
     const at = new Date().toISOString();
-    const request = (name: string, count: number, severity: Alert['severity'] = 'info') => ({
+    const severities: Alert['severity'][] = ['info', 'critical', 'warning', 'high'];
+    const entries = await log.append({
       requestId: randomUUID(),
       tenant,
       providerType: 'keep',
-      alerts: Array.from({ length: count }, () =>
-        alert(tenant, { name, fingerprint: 'same', severity, receivedAt: at }),
-      ),
+      providerId: null,
+      alerts: severities.map((severity) => alert(tenant, { name: severity, severity, receivedAt: at })),
     });
-    const jobsOf = async () => {
-      const jobs = await Promise.all(queues.queues.map((queue) => queue.getJobs(['waiting', 'prioritized'])));
-      return jobs.flat().sort((a, b) => a.timestamp - b.timestamp);
+    expect(entries).toBe(2);
+    const lane = async (name: string) => {
+      const items = await stack!.services.redis.xrange(`{${stack!.config.QUEUE_PREFIX}:s00}:${name}`, '-', '+');
+      return items.flatMap(([, fields]) => JSON.parse(fields[1] as string).alerts.map((a: Alert) => a.name));
     };
-
-    await Promise.all(['a', 'b', 'c'].map((name) => queues.enqueue(request(name, 1))));
-    await queues.enqueue(request('d', 1, 'critical'));
-    // 1,000 alerts at most per job; one request is never split.
-    await Promise.all([queues.enqueue(request('e', 600)), queues.enqueue(request('f', 600))]);
-
-    const jobs = await jobsOf();
-    expect(jobs.map((job) => job.data.parts.map((part) => part.alerts[0]?.name))).toEqual([
-      ['a', 'b', 'c'],
-      ['d'],
-      ['e'],
-      ['f'],
-    ]);
-    expect(jobs.map((job) => job.priority)).toEqual([4, 1, 4, 4]);
-    await queues.close();
+    expect(await lane('urgent')).toEqual(['critical', 'high']);
+    expect(await lane('normal')).toEqual(['info', 'warning']);
   });
 
-  it('dead-letters the request that cannot be stored without blocking the rest of its job, and replays it', async () => {
+  it('stores an occurrence the urgent lane overtook as history without rolling the state back', async () => {
+    // One shard, and a batch of 16 alerts at most: the urgent entry is read with the first 15 of
+    // a backlog of 40 older normal entries of the same fingerprint, which come after it.
+    stack = openTestStack({ SHARDS: '1', BATCH_SIZE: '1', BATCH_MAX_SIZE: '16' });
+    const tenant = uniqueTenant();
+    const log = await ingestLog(stack);
+    const occurrence = (description: string, severity: Alert['severity']) => ({
+      requestId: randomUUID(),
+      tenant,
+      providerType: 'keep',
+      providerId: null,
+      alerts: [alert(tenant, { name: 'cpu', description, severity, receivedAt: new Date().toISOString() })],
+    });
+    for (let i = 0; i < 40; i++) await log.append(occurrence(`backlog-${i}`, 'warning'));
+    await log.append(occurrence('newest', 'critical'));
+    const staleBefore = await metricTotal('alertgate_stale_occurrences_total');
+
+    await stack.worker();
+    await waitFor(async () => (await storedRows(tenant)).length === 41);
+    const [state] = await stack.services.database.sql<{ description: string; severity: string }[]>`
+      select a.description, l.severity from last_alert l join alerts a on a.id = l.alert_id
+      where l.tenant = ${tenant}`;
+    expect(state).toEqual({ description: 'newest', severity: 'critical' });
+    expect((await metricTotal('alertgate_stale_occurrences_total')) - staleBefore).toBe(25);
+  });
+
+  it('dead-letters the entry that cannot be stored without blocking the rest of its batch, and replays it', async () => {
     stack = openTestStack();
     const worker = await stack.worker();
     const tenant = uniqueTenant();
@@ -255,15 +280,16 @@ describe('batch pipeline', () => {
       `create trigger ${trigger} before insert on "${partition}" for each row execute function ${trigger}()`,
     );
     try {
-      const queues = new IngestQueues(stack.services.redis, stack.config.SHARDS, stack.config.QUEUE_PREFIX);
+      const log = await ingestLog(stack);
       const at = new Date(day.getTime() + 3_600_000).toISOString();
-      // Same fingerprint → same shard; enqueued together → one job holding the three requests.
+      // Same fingerprint → same shard and lane; appended together → read in one batch.
       await Promise.all(
         ['good-1', 'poison', 'good-2'].map((name) =>
-          queues.enqueue({
+          log.append({
             requestId: randomUUID(),
             tenant,
             providerType: 'keep',
+            providerId: null,
             alerts: [alert(tenant, { name, fingerprint: 'same', description: name, receivedAt: at })],
           }),
         ),
@@ -278,11 +304,11 @@ describe('batch pipeline', () => {
       expect((await storedRows(tenant)).map((row) => row.name).sort()).toEqual(['good-1', 'good-2']);
 
       await sql.unsafe(`drop trigger ${trigger} on "${partition}"`);
-      expect(await deadLetters.replay(entry!.id, tenant, queues)).toBe(true);
+      expect(await deadLetters.replay(entry!.id, tenant, log)).toBe(true);
       await waitFor(async () => (await storedRows(tenant)).length === 3);
       expect(await deadLetters.list(tenant)).toEqual([]);
       expect(worker.ownership.ownedShards.length).toBe(stack.config.SHARDS);
-      await Promise.all([queues.close(), deadLetters.close()]);
+      await deadLetters.close();
     } finally {
       await sql.unsafe(`drop trigger if exists ${trigger} on "${partition}"`);
       await sql.unsafe(`drop function if exists ${trigger}()`);

@@ -36,7 +36,7 @@ beforeAll(async () => {
   receiver = await new HttpReceiver(webhookContract(SECRET)).start();
   gateway = await buildGateway(services, silentLog);
   publisher = await startPublisher(services, silentLog);
-  worker = await startWorker(services, silentLog, { listeners: [publisher.listener], ownershipIntervalMs: 300 });
+  worker = await startWorker(services, silentLog, { outputs: [publisher.output], ownershipIntervalMs: 300 });
 });
 afterAll(async () => {
   await worker.stop();

@@ -5,7 +5,7 @@ import { buildGateway, type Gateway } from '../../src/gateway.js';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
 import type { TargetInput } from '../../src/publish/target-schema.js';
 import type { Services } from '../../src/services.js';
-import { uniqueTenant, waitFor } from '../support/harness.js';
+import { committedBatch, uniqueTenant, waitFor } from '../support/harness.js';
 import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
 import type { HttpReceiver } from '../support/receivers/http-receiver.js';
 
@@ -61,9 +61,9 @@ async function webhookTarget(tenant: string, to: HttpReceiver, extra: Partial<Ta
   return name;
 }
 
-/** What the batch worker does after a commit: hand the alerts to the publish listener. */
+/** What the batch worker does after a commit: hand the alerts to the publish output. */
 async function commit(alerts: Alert[]): Promise<void> {
-  await publisher.listener(alerts.map((alert) => ({ alert, change: 'new' as const })));
+  await publisher.output.run(committedBatch(alerts));
 }
 
 async function loggedBatch(

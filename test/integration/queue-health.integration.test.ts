@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
-import { workerAnnouncementKey, workerRegistryKey } from '../../src/queue/shard-ownership.js';
+import { workerAnnouncementKey, workerRegistryKey } from '../../src/pipeline/shard-ownership.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 
 let stack: TestStack | undefined;

@@ -65,7 +65,7 @@ describe('self-alerts', () => {
       expect(response.statusCode).toBe(202);
     }
     const selfQueued = async () =>
-      (await queuedAlerts(gateway.queues)).filter((alert) => alert.providerType === SELF_ALERT_PROVIDER);
+      (await queuedAlerts(gateway.ingestLog)).filter((alert) => alert.providerType === SELF_ALERT_PROVIDER);
     const [firing] = await waitFor(async () => {
       const queued = await selfQueued();
       return queued.length > 0 ? queued : null;
@@ -86,7 +86,7 @@ describe('self-alerts', () => {
     // Workers drain the backlog (the self-alert with it) and publish; the next evaluation resolves.
     const publisher: Publisher = await startPublisher(stack.services, silentLog);
     cleanups.push(() => publisher.stop());
-    await stack.worker({ listeners: [publisher.listener] });
+    await stack.worker({ outputs: [publisher.output] });
 
     const delivered = () =>
       receiver.accepted
@@ -136,8 +136,14 @@ describe('self-alerts', () => {
       shareIntervalMs: 1000,
       rules: [{ name: 'no-live-worker', kind: 'no_worker' as const }],
     };
-    const first = new SelfAlerts({ redis, queues: gateway.queues, latestSample: sample, log: silentLog }, options);
-    const second = new SelfAlerts({ redis, queues: gateway.queues, latestSample: sample, log: silentLog }, options);
+    const first = new SelfAlerts(
+      { redis, ingestLog: gateway.ingestLog, latestSample: sample, log: silentLog },
+      options,
+    );
+    const second = new SelfAlerts(
+      { redis, ingestLog: gateway.ingestLog, latestSample: sample, log: silentLog },
+      options,
+    );
     cleanups.push(
       () => first.stop(),
       () => second.stop(),

@@ -67,7 +67,7 @@ function send(key: { key: string; secret: string }, body: string | Buffer, optio
 }
 
 async function queuedFor(tenant: string) {
-  return (await queuedAlerts(gateway.queues)).filter((alert) => alert.tenant === tenant);
+  return (await queuedAlerts(gateway.ingestLog)).filter((alert) => alert.tenant === tenant);
 }
 
 describe('signed ingestion (Standard Webhooks)', () => {

@@ -3,8 +3,8 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { registry } from '../../src/metrics.js';
+import type { CommitOutput } from '../../src/pipeline/committed-batch.js';
 import { compareIds } from '../../src/realtime/events.js';
-import type { CommittedAlert } from '../../src/store/batch-writer.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import {
   alertFingerprints,
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 /** Two listening gateways (A ingests, B streams) and the worker side, in one namespace. */
-async function twoGateways(overrides: Record<string, string> = {}, extra: ((c: CommittedAlert[]) => void)[] = []) {
+async function twoGateways(overrides: Record<string, string> = {}, extra: CommitOutput[] = []) {
   stack = openTestStack({ REALTIME_HEARTBEAT_MS: '300', ...overrides });
   const a = await stack.gateway();
   const b = await stack.gateway();
@@ -62,7 +62,9 @@ function alertsFor(tenantLabel: string, count: number) {
 describe('alert streams', () => {
   it('deliver exactly the matching alerts of the subscriber tenant, in commit order, from another gateway', async () => {
     const committed: Alert[] = [];
-    const { urlA, urlB, stack } = await twoGateways({}, [(batch) => void committed.push(...batch.map((c) => c.alert))]);
+    const { urlA, urlB, stack } = await twoGateways({}, [
+      { name: 'test', run: async (batch) => void committed.push(...batch.alerts.map((c) => c.alert)) },
+    ]);
     const [t1, t2] = [uniqueTenant('s1'), uniqueTenant('s2')];
     const [k1, k2] = [await stack.createKey(t1), await stack.createKey(t2)];
 
@@ -112,7 +114,7 @@ describe('alert streams', () => {
   it('replays missed events on resume with Last-Event-ID, then continues live without duplicates', async () => {
     const order: string[] = [];
     const { urlA, urlB, stack } = await twoGateways({}, [
-      (batch) => void order.push(...batch.map((c) => c.alert.fingerprint)),
+      { name: 'test', run: async (batch) => void order.push(...batch.alerts.map((c) => c.alert.fingerprint)) },
     ]);
     const tenant = uniqueTenant();
     const key = await stack.createKey(tenant);

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import { workerAnnouncementKey } from '../../src/queue/shard-ownership.js';
+import { workerAnnouncementKey } from '../../src/pipeline/shard-ownership.js';
 import { waitFor } from './harness.js';
 
 export interface AlertgateProcess {

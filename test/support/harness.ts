@@ -4,9 +4,13 @@ import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildGateway, type Gateway } from '../../src/gateway.js';
-import type { IngestQueues, ShardJob } from '../../src/queue/ingest-queues.js';
+import type { CommitOutput, CommittedBatch } from '../../src/pipeline/committed-batch.js';
+import type { IngestLog } from '../../src/pipeline/ingest-log.js';
+import { LANES } from '../../src/pipeline/ingest-streams.js';
+import { sampleLogDepth } from '../../src/pipeline/log-depth.js';
+import { readShards } from '../../src/pipeline/log-reader.js';
 import { openServices, type Services } from '../../src/services.js';
-import { type BatchWorker, type CommitListener, startWorker } from '../../src/worker.js';
+import { type BatchWorker, startWorker } from '../../src/worker.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -25,7 +29,7 @@ export interface TestStack {
   keys: ApiKeyStore;
   createKey(tenant: string, options?: { providers?: string[]; isAdmin?: boolean }): Promise<string>;
   gateway(overrides?: Partial<Config>): Promise<Gateway>;
-  worker(options?: { listeners?: CommitListener[] }): Promise<BatchWorker>;
+  worker(options?: { outputs?: CommitOutput[] }): Promise<BatchWorker>;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,10 @@ export function openTestStack(overrides: Record<string, string> = {}): TestStack
     },
     async close() {
       for (const component of running.reverse()) await component.stop();
-      const keysToDrop = await services.redis.keys(`${config.QUEUE_PREFIX}:*`);
+      const keysToDrop = [
+        ...(await services.redis.keys(`${config.QUEUE_PREFIX}:*`)),
+        ...(await services.redis.keys(`{${config.QUEUE_PREFIX}:s*`)),
+      ];
       if (keysToDrop.length > 0) await services.redis.del(...keysToDrop);
       await services.close();
     },
@@ -76,8 +83,25 @@ export async function waitFor<T>(
   }
 }
 
-/** Every alert waiting in the shard queues, in no particular order. */
-export async function queuedAlerts(queues: IngestQueues): Promise<Alert[]> {
-  const jobs = await Promise.all(queues.queues.map((queue) => queue.getJobs(['waiting', 'prioritized'])));
-  return jobs.flat().flatMap((job) => (job.data as ShardJob).parts.flatMap((part) => part.alerts));
+/** Every alert waiting in the ingest log (not yet committed), in no particular order. */
+export async function queuedAlerts(log: IngestLog): Promise<Alert[]> {
+  const start = Object.fromEntries(LANES.map((lane) => [lane, '0-0'])) as Record<(typeof LANES)[number], string>;
+  const cursors = new Map(Array.from({ length: log.shards }, (_, shard) => [shard, start]));
+  const entries = await readShards(log.redis, log.namespace, cursors, 100_000);
+  return entries.flatMap((entry) => entry.part.alerts);
+}
+
+/** Ingest log entries not yet committed, over every shard and lane. */
+export async function pendingEntries(log: IngestLog): Promise<number> {
+  const depths = await sampleLogDepth(log.redis, log.namespace, log.shards);
+  return depths.reduce((sum, depth) => sum + depth.entries.urgent + depth.entries.normal, 0);
+}
+
+/** A committed batch as the batch loop hands it to its outputs: new, firing alerts. */
+export function committedBatch(alerts: Alert[]): CommittedBatch {
+  return {
+    id: randomUUID(),
+    shard: 0,
+    alerts: alerts.map((alert) => ({ alert, change: 'new', state: 'firing', episodeStartedAt: alert.receivedAt })),
+  };
 }

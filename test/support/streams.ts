@@ -5,8 +5,9 @@ import { createParser } from 'eventsource-parser';
 import { WebSocket } from 'ws';
 import type { Gateway } from '../../src/gateway.js';
 import { type LifecycleWorker, startLifecycleWorker } from '../../src/lifecycle/worker-side.js';
+import type { CommitOutput } from '../../src/pipeline/committed-batch.js';
 import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
-import { type BatchWorker, type CommitListener, startWorker } from '../../src/worker.js';
+import { type BatchWorker, startWorker } from '../../src/worker.js';
 import { silentLog, type TestStack, waitFor } from './harness.js';
 
 export interface WorkerSide {
@@ -16,14 +17,14 @@ export interface WorkerSide {
   stop(): Promise<void>;
 }
 
-/** The `worker` role's composition (publisher, lifecycle listeners, batch worker) in the stack's namespace. */
-export async function startWorkerSide(stack: TestStack, extraListeners: CommitListener[] = []): Promise<WorkerSide> {
+/** The `worker` role's composition (publisher, lifecycle outputs, batch worker) in the stack's namespace. */
+export async function startWorkerSide(stack: TestStack, extraOutputs: CommitOutput[] = []): Promise<WorkerSide> {
   const { services, config } = stack;
   const publisher = await startPublisher(services, silentLog, { config });
   const lifecycle = await startLifecycleWorker(services, silentLog, publisher, { config });
   const batches = await startWorker(services, silentLog, {
     config,
-    listeners: [...lifecycle.listeners, ...extraListeners],
+    outputs: [...lifecycle.outputs, ...extraOutputs],
     ownershipIntervalMs: 300,
   });
   let stopped: Promise<void> | undefined;

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
-import type { IngestDeadLetters } from '../../queue/dead-letters.js';
-import type { IngestQueues } from '../../queue/ingest-queues.js';
+import type { IngestDeadLetters } from '../../pipeline/dead-letters.js';
+import type { IngestLog } from '../../pipeline/ingest-log.js';
 import type { Db } from '../../store/db.js';
 import { dedupRules } from '../../store/schema.js';
 import type { App } from '../app.js';
@@ -15,7 +15,7 @@ export interface AdminDeps {
   db: Db;
   rules: DedupRuleCache;
   deadLetters: IngestDeadLetters;
-  queues: IngestQueues;
+  ingestLog: IngestLog;
 }
 
 const FieldList = Type.Array(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\w.-]+$' }), { maxItems: 50 });
@@ -202,7 +202,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
     },
     async (request, reply) => {
       const { limit } = request.query as { limit?: number };
-      return reply.status(202).send({ replayed: await deps.deadLetters.replayOldest(limit ?? 1000, deps.queues) });
+      return reply.status(202).send({ replayed: await deps.deadLetters.replayOldest(limit ?? 1000, deps.ingestLog) });
     },
   );
 
@@ -220,7 +220,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      if (!(await deps.deadLetters.replay(id, null, deps.queues)))
+      if (!(await deps.deadLetters.replay(id, null, deps.ingestLog)))
         throw new ApiError('not_found', `no dead letter ${id}`);
       return reply.status(202).send({ replayed: id });
     },

@@ -7,9 +7,9 @@ import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-reques
 import type { RawPolicy } from '../../ingest/raw-policy.js';
 import type { SnsConfirmer } from '../../ingest/sns-confirmer.js';
 import * as metrics from '../../metrics.js';
+import type { IngestLog } from '../../pipeline/ingest-log.js';
 import type { ProviderRegistry, RegisteredProvider } from '../../providers/registry.js';
 import type { Backpressure } from '../../queue/backpressure.js';
-import type { IngestQueues } from '../../queue/ingest-queues.js';
 import type { RateLimits } from '../../ratelimit/limits.js';
 import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
 import type { App } from '../app.js';
@@ -22,7 +22,7 @@ import { registerIngestBodyParsers } from './ingest-body.js';
 
 export interface IngestDeps {
   registry: ProviderRegistry;
-  queues: IngestQueues;
+  ingestLog: IngestLog;
   backpressure: Backpressure;
   rules: DedupRuleCache;
   rawPolicy: RawPolicy;
@@ -174,10 +174,11 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
       );
     }
     try {
-      await deps.queues.enqueue({
+      await deps.ingestLog.append({
         requestId: request.id,
         tenant: principal.tenant,
         providerType: provider.adapter.type,
+        providerId,
         alerts: result.alerts,
         raw: deps.rawPolicy.select(provider.adapter.type, body),
       });

@@ -1,10 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { IngestPart, IngestQueues } from './ingest-queues.js';
+import type { IngestLog, IngestPart } from './ingest-log.js';
 
-/** A job that failed permanently, with why and where it came from. */
+/** An ingest log entry that failed permanently, with why and where it came from. */
 export interface DeadLetter {
   shard: number;
+  /** Stream entry id it was read from. */
+  entryId: string;
   job: IngestPart;
   error: string;
   failedAt: string;
@@ -13,7 +15,7 @@ export interface DeadLetter {
 export const INGEST_DLQ = 'dlq-ingest';
 
 /**
- * Dead-letter queue for ingest jobs that can never commit as they are. Entries wait (no worker
+ * Dead-letter queue for ingest entries that can never commit as they are. Entries wait (no worker
  * consumes this queue) until an operator replays or deletes them.
  */
 export class IngestDeadLetters {
@@ -23,8 +25,9 @@ export class IngestDeadLetters {
     this.queue = new Queue<DeadLetter>(INGEST_DLQ, { connection, prefix });
   }
 
+  /** Idempotent per entry: a worker that dies after adding and re-isolates the entry adds nothing twice. */
   async add(entry: DeadLetter): Promise<void> {
-    await this.queue.add('dead-letter', entry, { jobId: `${entry.job.requestId}-${entry.shard}` });
+    await this.queue.add('dead-letter', entry, { jobId: `${entry.shard}-${entry.entryId}` });
   }
 
   /** Entries of one tenant, oldest first. */
@@ -40,19 +43,19 @@ export class IngestDeadLetters {
     return this.queue.getWaitingCount();
   }
 
-  /** Puts an entry back on its ingest queue; false when it does not exist (or is another tenant's). */
-  async replay(id: string, tenant: string | null, queues: IngestQueues): Promise<boolean> {
+  /** Appends an entry to the ingest log again; false when it does not exist (or is another tenant's). */
+  async replay(id: string, tenant: string | null, log: IngestLog): Promise<boolean> {
     const job = await this.queue.getJob(id);
     if (!job || (tenant !== null && job.data.job.tenant !== tenant)) return false;
-    await queues.enqueue({ ...job.data.job, requestId: `${job.data.job.requestId}-replay-${Date.now()}` });
+    await log.appendParts([job.data.job]);
     await job.remove();
     return true;
   }
 
   /** Replays the oldest `limit` entries (of every tenant); returns how many went back. */
-  async replayOldest(limit: number, queues: IngestQueues): Promise<number> {
+  async replayOldest(limit: number, log: IngestLog): Promise<number> {
     let replayed = 0;
-    for (const entry of await this.list(null, 0, limit)) if (await this.replay(entry.id, null, queues)) replayed++;
+    for (const entry of await this.list(null, 0, limit)) if (await this.replay(entry.id, null, log)) replayed++;
     return replayed;
   }
 

@@ -1,0 +1,73 @@
+import type { Alert } from '../alert/alert.js';
+import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.js';
+import type { DedupRule } from '../alert/dedup-rules.js';
+import type { Sql } from '../store/db.js';
+import { entryPosition } from './ingest-streams.js';
+import type { LogEntry } from './log-reader.js';
+
+/** One alert of the batch with its dedup decision and the log position it came from. */
+export interface DecidedAlert {
+  alert: Alert;
+  hash: string;
+  decision: DedupDecision;
+  shard: number;
+  /** entryPosition of its stream entry: orders occurrences of one fingerprint across lanes. */
+  position: string;
+}
+
+export interface DecideDeps {
+  ruleFor(tenant: string, providerType: string, providerId: string | null): Pick<DedupRule, 'fullDeduplication'>;
+  lookup: LastHashLookup;
+}
+
+/**
+ * The dedup stage: decides every alert of a batch against its shard's dedup state (bloom → LRU →
+ * last_alert), in entry order per shard. It reads no state it changes: the shard's state learns
+ * the outcome only after the batch committed (see remember in batch-loop).
+ */
+export function createDecideStage(deps: DecideDeps) {
+  return async function decide(entries: readonly LogEntry[], dedupOf: (shard: number) => DedupState) {
+    const byShard = new Map<number, LogEntry[]>();
+    for (const entry of entries) {
+      const group = byShard.get(entry.shard);
+      if (group) group.push(entry);
+      else byShard.set(entry.shard, [entry]);
+    }
+    const decided = await Promise.all(
+      [...byShard].map(([shard, shardEntries]) => decideShard(shard, shardEntries, dedupOf(shard), deps)),
+    );
+    return decided.flat();
+  };
+}
+
+async function decideShard(
+  shard: number,
+  entries: readonly LogEntry[],
+  dedup: DedupState,
+  deps: DecideDeps,
+): Promise<DecidedAlert[]> {
+  const items: Omit<DecidedAlert, 'decision'>[] = [];
+  const candidates = [];
+  for (const { id, part } of entries) {
+    const { fullDeduplication } = deps.ruleFor(part.tenant, part.providerType, part.providerId);
+    const position = entryPosition(id);
+    for (const [i, alert] of part.alerts.entries()) {
+      const hash = part.hashes[i] as string;
+      items.push({ alert, hash, shard, position });
+      candidates.push({ tenant: alert.tenant, fingerprint: alert.fingerprint, contentHash: hash, fullDeduplication });
+    }
+  }
+  const decisions = await dedup.decide(candidates, deps.lookup);
+  return items.map((item, i) => ({ ...item, decision: decisions[i] as DedupDecision }));
+}
+
+/** The exact store behind the dedup caches: last stored hash per (tenant, fingerprint). */
+export function lastHashLookup(sql: Sql): LastHashLookup {
+  return async (keys) => {
+    const rows = await sql<{ tenant: string; fingerprint: string; content_hash: string }[]>`
+      select l.tenant, l.fingerprint, l.content_hash from last_alert l
+      join unnest(${keys.map((key) => key.tenant)}::text[], ${keys.map((key) => key.fingerprint)}::text[]) as k(tenant, fingerprint)
+        on l.tenant = k.tenant and l.fingerprint = k.fingerprint`;
+    return new Map(rows.map((row) => [`${row.tenant}\u0000${row.fingerprint}`, row.content_hash]));
+  };
+}

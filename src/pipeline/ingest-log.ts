@@ -1,0 +1,114 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Alert } from '../alert/alert.js';
+import { contentHash } from '../alert/content-hash.js';
+import type { DedupRule } from '../alert/dedup-rules.js';
+import { shardOf } from '../alert/identity.js';
+import { type Lane, laneOf, shardClockKey, streamKey } from './ingest-streams.js';
+
+/** A Redis client the ingest log runs on: one server, or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** One request's alerts as accepted by the gateway, before they are split by shard and lane. */
+export interface IngestRequest {
+  requestId: string;
+  tenant: string;
+  providerType: string;
+  providerId: string | null;
+  alerts: Alert[];
+  /** The provider payload as received, when raw storage selected it. */
+  raw?: unknown;
+}
+
+/** One stream entry: the alerts of one request that fall into one shard and lane, with their content hashes. */
+export interface IngestPart {
+  requestId: string;
+  tenant: string;
+  providerType: string;
+  providerId: string | null;
+  alerts: Alert[];
+  /** contentHash of each alert under the tenant's dedup rule, computed once, where the gateway scales out. */
+  hashes: string[];
+  /** The raw payload rides on the request's first part only. */
+  raw?: unknown;
+}
+
+/** The entry field that holds an IngestPart as JSON. */
+export const PART_FIELD = 'part';
+
+/**
+ * XADD with an id from the shard's clock rather than the stream's own: ids then increase across
+ * both lanes of the shard, not just within one, so "newer" means the same in either lane even
+ * within one millisecond. KEYS[1] lane stream, KEYS[2] shard clock; ARGV field, value.
+ */
+const APPEND_ENTRY = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local last = redis.call('GET', KEYS[2]) or '0-0'
+local lastMs, lastSeq = string.match(last, '^(%d+)-(%d+)$')
+lastMs = tonumber(lastMs)
+local id
+if now > lastMs then id = string.format('%.0f-0', now) else id = string.format('%.0f-%.0f', lastMs, tonumber(lastSeq) + 1) end
+redis.call('SET', KEYS[2], id)
+return redis.call('XADD', KEYS[1], id, ARGV[1], ARGV[2])
+`;
+
+type AppendEntry = (stream: string, clock: string, field: string, value: string) => Promise<string>;
+
+/**
+ * Producer side of the ingest log: appends each request as one entry per (shard, lane) it touches.
+ * The client auto-pipelines, so the appends of every request parsed in one event-loop turn travel
+ * in one round trip per Redis node (group commit across shards). Resolves once Redis holds them all.
+ */
+export class IngestLog {
+  private readonly appendEntry: AppendEntry;
+
+  constructor(
+    readonly redis: RedisClient,
+    readonly namespace: string,
+    readonly shards: number,
+    private readonly ruleFor: (tenant: string, providerType: string, providerId: string | null) => DedupRule,
+  ) {
+    if (!('appendIngestEntry' in redis))
+      redis.defineCommand('appendIngestEntry', { numberOfKeys: 2, lua: APPEND_ENTRY });
+    this.appendEntry = (redis as unknown as { appendIngestEntry: AppendEntry }).appendIngestEntry.bind(redis);
+  }
+
+  /** Appends the request's parts; returns how many entries were written. Fails fast when Redis is away. */
+  async append(request: IngestRequest): Promise<number> {
+    if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
+    const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
+    const parts = new Map<string, IngestPart>();
+    for (const alert of request.alerts) {
+      const key = `${shardOf(alert.tenant, alert.fingerprint, this.shards)}:${laneOf(alert.severity)}`;
+      let part = parts.get(key);
+      if (!part) {
+        part = { ...request, alerts: [], hashes: [], raw: undefined };
+        parts.set(key, part);
+      }
+      part.alerts.push(alert);
+      part.hashes.push(contentHash(alert, ignoreFields));
+    }
+    const first = parts.values().next().value;
+    if (first && request.raw !== undefined) first.raw = request.raw;
+    await Promise.all([...parts.values()].map((part) => this.write(part)));
+    return parts.size;
+  }
+
+  /** Appends parts as they are (dead-letter replays), keeping their hashes. */
+  async appendParts(parts: readonly IngestPart[]): Promise<void> {
+    await Promise.all(parts.map((part) => this.write(part)));
+  }
+
+  /** One entry in the part's shard and lane (all its alerts share the shard; any urgent one makes it urgent). */
+  private write(part: IngestPart): Promise<string> {
+    const alert = part.alerts[0] as Alert;
+    const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
+    const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
+    return this.appendEntry(
+      streamKey(this.namespace, shard, lane),
+      shardClockKey(this.namespace, shard),
+      PART_FIELD,
+      JSON.stringify(part),
+    );
+  }
+}
