@@ -1,6 +1,6 @@
 import type { Alert } from '../alert/alert.js';
 
-/** A stored alert that is now its fingerprint's current state, with that state as the upsert returned it. */
+/** A stored alert of a batch, with the state its fingerprint was left in as the upsert returned it. */
 export interface CommittedAlert {
   alert: Alert;
   /** new: the fingerprint's first stored occurrence; changed: its content differs from the last one. */

@@ -198,33 +198,27 @@ async function upsertLastAlerts(tx: TransactionSql, rows: LastAlertRow[]): Promi
 }
 
 /**
- * The stored alerts that are their fingerprint's current state after this batch (the last
- * occurrence in the batch, unless a newer one was already stored), with the state they left.
+ * The stored alerts in batch order, each with the state its fingerprint was left in, except those
+ * of fingerprints whose state was already newer than anything this batch held (stale: history).
  */
 function committedBatches(
   stored: readonly DecidedAlert[],
   states: ReadonlyMap<string, Upserted>,
   outboxIds: ReadonlyMap<number, string>,
 ): { batches: CommittedBatch[]; stale: number } {
-  const lastIndex = new Map<string, number>();
-  const occurrences = new Map<string, number>();
-  for (const [i, { alert }] of stored.entries()) {
-    const key = keyOf(alert.tenant, alert.fingerprint);
-    lastIndex.set(key, i);
-    occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
-  }
+  const lastPosition = new Map<string, string>();
+  for (const { alert, position } of stored) lastPosition.set(keyOf(alert.tenant, alert.fingerprint), position);
   const byShard = new Map<number, CommittedBatch>();
   const seen = new Set<string>();
   let stale = 0;
-  for (const [i, { alert, decision, shard, position }] of stored.entries()) {
+  for (const { alert, decision, shard } of stored) {
     const key = keyOf(alert.tenant, alert.fingerprint);
     const state = states.get(key);
     const first = !seen.has(key);
     seen.add(key);
-    if (!state || lastIndex.get(key) !== i) continue;
-    if (state.entry_position !== position) {
-      // The state was already newer than anything this batch held for the fingerprint.
-      stale += occurrences.get(key) ?? 0;
+    if (!state) continue;
+    if (state.entry_position !== lastPosition.get(key)) {
+      stale++;
       continue;
     }
     const committed: CommittedAlert = {

@@ -74,6 +74,8 @@ describe('GET /metrics after a known workload', () => {
 
     // Depth by shard and priority is sampled in the background; wait until it sees every job.
     await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The first call may join a sample already in flight; the second starts after every post.
+    await gateway.sampler.sampleNow();
     await gateway.sampler.sampleNow();
     const queued = (await scrape()).samples;
     const waitingEntries = await pendingEntries(gateway.ingestLog);
