@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodeOf, isDataException } from '../failure.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 /** Maps Fastify's own error codes (parser, limits, validation) onto ours. */
@@ -67,6 +68,12 @@ function toApiError(error: FastifyError | ApiError, request: FastifyRequest): Ap
       path,
       problems: error.validation.map((item) => ({ path: item.instancePath, message: item.message })),
     });
+  }
+  if (isDataException(error)) {
+    return new ApiError(
+      'bad_request',
+      `a value of the request is outside what the database accepts (SQLSTATE ${errorCodeOf(error)})`,
+    );
   }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return new ApiError(mapped, error.message);
