@@ -11,6 +11,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import { installContentDecoding } from './content-encoding.js';
 import { answerClientError, answerFrameworkError, installErrorHandler } from './error-handler.js';
 import { createJsonBodyParser, jsonLimits } from './json-body.js';
 import { installParameterTextCheck } from './parameter-text.js';
@@ -39,6 +40,7 @@ export async function createApp(
     | 'BODY_LIMIT_BYTES'
     | 'JSON_MAX_DEPTH'
     | 'JSON_MAX_ARRAY_LENGTH'
+    | 'JSON_MAX_KEYS'
     | 'REQUEST_TIMEOUT_MS'
     | 'HEADERS_TIMEOUT_MS'
     | 'CONNECTION_IDLE_TIMEOUT_MS'
@@ -78,6 +80,7 @@ export async function createApp(
     parseJson(request, body as Buffer, done),
   );
   installErrorHandler(app);
+  installContentDecoding(app);
   installParameterTextCheck(app);
   installRequestMetrics(app);
   requireDocumentedRoutes(app);

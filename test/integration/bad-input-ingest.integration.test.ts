@@ -3,10 +3,19 @@
  * 4xx, and after all of them the tenant's only stored alert is the valid one sent last.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
-import { DEEP_NESTING, expectError, MILLION_ELEMENTS, TEN_MB_STRING } from '../support/bad-input.js';
+import {
+  DEEP_NESTING,
+  encodingVariants,
+  expectError,
+  KEY_BOMB,
+  MILLION_ELEMENTS,
+  SPREAD_KEY_BOMB,
+  TEN_MB_STRING,
+} from '../support/bad-input.js';
 import { openTestStack, queuedAlerts, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 
 const ENDPOINTS = ['/alerts/event', '/api/v1/alerts/event', '/alerts/event/keep', '/api/v1/alerts/event/keep'];
@@ -26,11 +35,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-function post(url: string, payload: string | Buffer, contentType = 'application/json') {
+function post(url: string, payload: string | Buffer, contentType = 'application/json', contentEncoding?: string) {
   return gateway.app.inject({
     method: 'POST',
     url,
-    headers: { 'x-api-key': key, 'content-type': contentType },
+    headers: {
+      'x-api-key': key,
+      'content-type': contentType,
+      ...(contentEncoding ? { 'content-encoding': contentEncoding } : {}),
+    },
     payload,
   });
 }
@@ -85,6 +98,8 @@ const KEEP_CASES: [string, string | Buffer, string, number, string, RegExp][] = 
     /nests deeper than 64 levels at \/labels\/a\/a\/a/,
   ],
   ['10 MB string', `{"name":${TEN_MB_STRING}}`, 'application/json', 413, 'payload_too_large', /body/i],
+  ['330,000 keys in one object', KEY_BOMB, 'application/json', 413, 'payload_too_large', /100000 object keys/],
+  ['330,000 keys in 33,000 alerts', SPREAD_KEY_BOMB, 'text/plain', 413, 'payload_too_large', /100000 object keys/],
   [
     '1,000,000 alerts',
     `[${'{},'.repeat(999_999)}{}]`,
@@ -177,6 +192,14 @@ describe('Keep-format problems, on every Keep endpoint', () => {
   });
 });
 
+describe('content codings, on every Keep endpoint', () => {
+  const cases = ENDPOINTS.flatMap((url) => encodingVariants('{"name":"x"}').map((variant) => ({ url, ...variant })));
+  it.each(cases)('$url: $label', async (variant) => {
+    const response = await post(variant.url, variant.payload, variant.contentType, variant.contentEncoding);
+    expectError(response, variant.status, variant.error, variant.message);
+  });
+});
+
 describe('provider problems', () => {
   it.each(PROVIDER_ROUTES)('%s/<unknown>: 404 naming the provider and listing the known ones', async (base) => {
     const response = await post(`${base}/nagios-classic`, '{"name":"x"}');
@@ -216,14 +239,24 @@ describe('after every rejected request', () => {
     expect((await queuedAlerts(gateway.queues)).filter((alert) => alert.tenant === tenant)).toEqual([]);
     expect((await gateway.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     // NUL is stripped (as Keep does) from the alert and from the raw payload kept beside it; a
-    // fingerprint over 255 characters is cut at a character, never inside a surrogate pair.
+    // fingerprint over 255 characters is cut at a character, never inside a surrogate pair. The
+    // batch is sent gzip-compressed: what is stored is the decoded body.
     const longFingerprint = `${'f'.repeat(254)}\u{1F600}tail`;
     const valid = await post(
       '/alerts/event',
-      JSON.stringify([
-        { name: 'sentinel', description: 'nul\u0000stripped', labels: { tags: ['a\u0000b'] }, lastReceived: iso(-day) },
-        { name: 'long fingerprint', fingerprint: longFingerprint },
-      ]),
+      gzipSync(
+        JSON.stringify([
+          {
+            name: 'sentinel',
+            description: 'nul\u0000stripped',
+            labels: { tags: ['a\u0000b'] },
+            lastReceived: iso(-day),
+          },
+          { name: 'long fingerprint', fingerprint: longFingerprint },
+        ]),
+      ),
+      'application/json',
+      'gzip',
     );
     expect(valid.statusCode).toBe(202);
     // Jobs of earlier requests would sit on other shards: wait until every shard is idle.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type App, createApp } from '../../src/http/app.js';
@@ -64,6 +65,23 @@ describe('conventions', () => {
     const strict = await createApp(config);
     expect(() => strict.get('/undocumented', async () => 'x')).toThrow(/no response schema/);
     await strict.close();
+  });
+
+  it('answers a value PostgreSQL refuses (SQLSTATE class 22) as the client error it is', async () => {
+    const cast = await createApp(config);
+    cast.get('/cast', { schema: { hide: true } }, async (request) => {
+      const { at } = request.query as { at: string };
+      await services.database.db.execute(sql`select ${at}::timestamptz`);
+      return 'stored';
+    });
+    const response = await cast.inject({ method: 'GET', url: '/cast?at=0000-01-01T00:00:00Z' });
+    await cast.close();
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: 'bad_request',
+      message: expect.stringMatching(/outside what the database accepts \(SQLSTATE 22008\)/),
+      requestId: expect.any(String),
+    });
   });
 
   it('answers unknown routes with the shared error shape', async () => {
