@@ -105,7 +105,8 @@ export const ConfigSchema = Type.Object({
   CONNECTION_IDLE_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     default: 30_000,
-    description: 'A connection with no traffic in either direction for this long is closed.',
+    description:
+      'A connection with no traffic in either direction for this long is closed; while a request is still arriving, not before REQUEST_TIMEOUT_MS has answered it 408.',
   }),
   KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
