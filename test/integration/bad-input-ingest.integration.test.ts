@@ -238,7 +238,8 @@ describe('after every rejected request', () => {
   it('nothing was enqueued; the gateway still works; only the valid alerts sent last are stored', async () => {
     expect((await queuedAlerts(gateway.queues)).filter((alert) => alert.tenant === tenant)).toEqual([]);
     expect((await gateway.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    // NUL is stripped (as Keep does) from the alert and from the raw payload kept beside it; a
+    // NUL is stripped (as Keep does) from the alert and from the raw payload kept beside it, a lone
+    // surrogate becomes U+FFFD (README, "Bad input"); a
     // fingerprint over 255 characters is cut at a character, never inside a surrogate pair. The
     // batch is sent gzip-compressed: what is stored is the decoded body.
     const longFingerprint = `${'f'.repeat(254)}\u{1F600}tail`;
@@ -248,7 +249,7 @@ describe('after every rejected request', () => {
         JSON.stringify([
           {
             name: 'sentinel',
-            description: 'nul\u0000stripped',
+            description: 'nul\u0000stripped, lone \ud83d replaced',
             labels: { tags: ['a\u0000b'] },
             lastReceived: iso(-day),
           },
@@ -274,7 +275,12 @@ describe('after every rejected request', () => {
     });
     expect(rows).toEqual([
       { name: 'long fingerprint', description: null, labels: {}, fingerprint: `${'f'.repeat(254)}\u{1F600}` },
-      { name: 'sentinel', description: 'nulstripped', labels: { tags: '["ab"]' }, fingerprint: expect.any(String) },
+      {
+        name: 'sentinel',
+        description: 'nulstripped, lone \ufffd replaced',
+        labels: { tags: '["ab"]' },
+        fingerprint: expect.any(String),
+      },
     ]);
     const raw = await sql<{ payload: unknown }[]>`select payload from alert_raw where tenant = ${tenant}`;
     expect(raw).toHaveLength(1);
