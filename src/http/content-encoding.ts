@@ -26,23 +26,37 @@ const SUPPORTED = 'gzip, deflate, br (or identity)';
 type DecodedBody = Readable & { receivedEncodedLength: number };
 
 export function installContentDecoding(app: FastifyInstance): void {
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const header = request.headers['content-encoding'];
-    if (header === undefined) return payload;
-    const codings = header
-      .split(',')
-      .map((coding) => coding.trim().toLowerCase())
-      .filter((coding) => coding !== '' && coding !== 'identity');
-    if (codings.length === 0) return payload;
-    const [coding] = codings;
-    if (codings.length > 1 || !(coding !== undefined && coding in DECODERS))
-      throw new ApiError(
-        'unsupported_media_type',
-        `unsupported Content-Encoding "${header}"; send one of ${SUPPORTED}`,
-        { supported: Object.keys(DECODERS) },
-      );
-    return decoded(payload, coding as Coding, request.routeOptions.bodyLimit);
+    const bodyless = request.headers['transfer-encoding'] === undefined && !Number(request.headers['content-length']);
+    if (header === undefined || bodyless) {
+      done(null, payload);
+      return;
+    }
+    let coding: Coding | null;
+    try {
+      coding = codingOf(header);
+    } catch (error) {
+      done(error as ApiError);
+      return;
+    }
+    done(null, coding === null ? payload : decoded(payload, coding, request.routeOptions.bodyLimit));
   });
+}
+
+/** The one coding `header` names (null: identity), or 415 for anything else. */
+function codingOf(header: string): Coding | null {
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  const [coding] = codings;
+  if (coding === undefined) return null;
+  if (codings.length > 1 || !Object.hasOwn(DECODERS, coding))
+    throw new ApiError('unsupported_media_type', `unsupported Content-Encoding "${header}"; send one of ${SUPPORTED}`, {
+      supported: Object.keys(DECODERS),
+    });
+  return coding as Coding;
 }
 
 /**

@@ -331,7 +331,7 @@ export function encodingVariants(text: string): BodyVariant[] {
       error: 'bad_request',
       message: /not valid gzip/,
     },
-    ...['xyz', 'compress', 'gzip, gzip'].map((coding) => ({
+    ...['xyz', 'compress', 'gzip, gzip', 'constructor'].map((coding) => ({
       label: `Content-Encoding "${coding}"`,
       payload: text,
       contentType: json,
