@@ -84,6 +84,25 @@ describe('conventions', () => {
     });
   });
 
+  it('counts object keys, not colons inside strings, against JSON_MAX_KEYS', async () => {
+    const bounded = await createApp({ ...config, JSON_MAX_KEYS: 10 });
+    bounded.post('/keys', { schema: { hide: true } }, async (request) => Object.keys(request.body as object).length);
+    const post = (body: string) =>
+      bounded.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: body });
+    const keys = (count: number, value: string) =>
+      `{${Array.from({ length: count }, (_, i) => `"k${i}":${JSON.stringify(value)}`).join(',')}}`;
+    // 10 keys whose values hold 50 colons, one behind an escaped quote: within the limit.
+    const accepted = await post(keys(10, 'https://a:1/b \\":x :::::'));
+    const refused = await post(keys(11, 'x'));
+    await bounded.close();
+    expect([accepted.statusCode, accepted.body]).toEqual([200, '10']);
+    expect(refused.statusCode).toBe(413);
+    expect(refused.json()).toMatchObject({
+      error: 'payload_too_large',
+      message: 'the body holds more than 10 object keys',
+    });
+  });
+
   it('answers unknown routes with the shared error shape', async () => {
     const response = await app.inject({ method: 'GET', url: '/missing' });
     expect(response.statusCode).toBe(404);
