@@ -141,6 +141,14 @@ const KEEP_CASES: [string, string | Buffer, string, number, string, RegExp][] = 
     /at \/0\/constructor$/,
   ],
   ['__proto__ form field', 'name=x&__proto__=y', 'application/x-www-form-urlencoded', 400, 'bad_request', /__proto__/],
+  [
+    'form of 330,000 fields',
+    Array.from({ length: 330_000 }, (_, i) => `f${i}=0`).join('&'),
+    'application/x-www-form-urlencoded',
+    413,
+    'payload_too_large',
+    /more than 100000 fields/,
+  ],
   ['wrong field type', '{"name":"x","labels":"not-an-object"}', 'application/json', 422, 'invalid_payload', /\/labels/],
   ['empty array', '[]', 'application/json', 422, 'invalid_payload', /empty array/],
   [
