@@ -20,6 +20,24 @@ const TRANSIENT_CODES = new Set([
  */
 const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)/;
 
+/** The error code of a postgres.js (or Node) error, also when drizzle wrapped it as the `cause`. */
+export function errorCodeOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * SQLSTATE class 22 (data exception): PostgreSQL refused a value it was given, e.g. a date outside
+ * its range. Where the value came from a request, that is the client's error (400), not an outage.
+ */
+export function isDataException(error: unknown): boolean {
+  return /^22[0-9A-Z]{3}$/.test(errorCodeOf(error) ?? '');
+}
+
 export function classifyFailure(error: unknown): FailureClass {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {

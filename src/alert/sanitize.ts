@@ -11,7 +11,8 @@ export function hasUnstorableText(text: string): boolean {
 
 /**
  * Makes every string (keys included) storable: PostgreSQL text and jsonb cannot hold U+0000 (Keep
- * strips it too) nor unpaired surrogates (replaced by U+FFFD). Keys are defined, not assigned, so
+ * strips it too) nor unpaired surrogates (replaced by U+FFFD, as a UTF-8 decoder replaces bytes it
+ * cannot read: the text keeps a visible mark where it was damaged instead of silently closing up). Keys are defined, not assigned, so
  * "__proto__" stays a plain key.
  */
 export function sanitizeText<T>(value: T): T {

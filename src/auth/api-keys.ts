@@ -36,17 +36,33 @@ export function generateKey(): string {
 /** Longest wait for a key lookup; the PostgreSQL client's reconnect backoff can otherwise hold a request ~20 s. */
 const LOOKUP_DEADLINE_MS = 2000;
 
-/** Creates, rotates, revokes, lists and verifies API keys. Verification is cached briefly. */
+/** What generateKey makes: any other text cannot be a key, and is refused without a lookup. */
+const KEY_SHAPE = /^ag_[A-Za-z0-9_-]{43}$/;
+/** How long an unknown key is refused without a lookup: a key created meanwhile elsewhere works after it. */
+const MISS_TTL_MS = 1000;
+
+/**
+ * Creates, rotates, revokes, lists and verifies API keys. Verification is cached briefly.
+ *
+ * What guessing keys costs: text not shaped like a key is refused by a regular expression; a
+ * well-shaped key costs one indexed lookup, shared by concurrent requests with the same key, and
+ * a miss is then remembered for MISS_TTL_MS in a cache of its own. Misses never evict verified
+ * keys (a flood of guesses cannot push them out, nor their fallback for PostgreSQL outages), and
+ * no miss outlives MISS_TTL_MS, so a key created by another process is accepted within a second.
+ */
 export class ApiKeyStore {
-  private readonly cache: LRUCache<string, Principal | false>;
+  private readonly verified: LRUCache<string, Principal>;
+  private readonly misses: LRUCache<string, true>;
+  private readonly lookups = new Map<string, Promise<Principal | null>>();
 
   constructor(
     private readonly db: Db,
-    /** How long a verified (or rejected) key is trusted without a database read; bounds revocation delay. */
+    /** How long a verified key is trusted without a database read; bounds revocation delay. */
     cacheTtlMs: number,
   ) {
     // Expired answers are kept (not served) so that verify can fall back on them while PostgreSQL is down.
-    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheTtlMs), noDeleteOnStaleGet: true });
+    this.verified = new LRUCache({ max: 10_000, ttl: Math.max(1, cacheTtlMs), noDeleteOnStaleGet: true });
+    this.misses = new LRUCache({ max: 10_000, ttl: Math.max(1, Math.min(MISS_TTL_MS, cacheTtlMs)) });
   }
 
   async create(input: {
@@ -70,6 +86,7 @@ export class ApiKeyStore {
         signingSecret: input.signingSecret ?? null,
       })
       .returning({ id: apiKeys.id });
+    this.misses.delete(hashKey(key));
     return { id: (row as { id: string }).id, key };
   }
 
@@ -98,7 +115,7 @@ export class ApiKeyStore {
       .set({ revokedAt: new Date() })
       .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
       .returning({ keyHash: apiKeys.keyHash });
-    for (const row of rows) this.cache.delete(row.keyHash);
+    for (const row of rows) this.verified.delete(row.keyHash);
     return rows.length > 0;
   }
 
@@ -122,9 +139,20 @@ export class ApiKeyStore {
 
   /** The principal for a plaintext key, or null when it is unknown or revoked. */
   async verify(key: string): Promise<Principal | null> {
+    if (!KEY_SHAPE.test(key)) return null;
     const digest = hashKey(key);
-    const cached = this.cache.get(digest);
-    if (cached !== undefined) return cached || null;
+    const cached = this.verified.get(digest);
+    if (cached !== undefined) return cached;
+    if (this.misses.has(digest)) return null;
+    let lookup = this.lookups.get(digest);
+    if (!lookup) {
+      lookup = this.lookup(digest).finally(() => this.lookups.delete(digest));
+      this.lookups.set(digest, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookup(digest: string): Promise<Principal | null> {
     let row: typeof apiKeys.$inferSelect | undefined;
     try {
       [row] = await withDeadline(
@@ -137,8 +165,8 @@ export class ApiKeyStore {
     } catch (error) {
       // PostgreSQL is unreachable: a key verified before keeps its last answer (so ingestion, which
       // needs only Redis, goes on; a revocation made meanwhile bites once PostgreSQL is back).
-      const stale = this.cache.get(digest, { allowStale: true });
-      if (stale !== undefined) return stale || null;
+      const stale = this.verified.get(digest, { allowStale: true });
+      if (stale !== undefined) return stale;
       throw new KeyStoreUnavailableError(error);
     }
     // The lookup is by digest; comparing digests in constant time keeps timing independent of the stored value.
@@ -153,7 +181,12 @@ export class ApiKeyStore {
             signingSecret: row.signingSecret,
           }
         : null;
-    this.cache.set(digest, principal ?? false);
+    if (principal) this.verified.set(digest, principal);
+    else {
+      // A revoked key's expired entry must not come back as the outage fallback.
+      this.verified.delete(digest);
+      this.misses.set(digest, true);
+    }
     return principal;
   }
 }

@@ -62,8 +62,7 @@ export async function runKeysCommand(args: string[], database: Database): Promis
         }
         return 0;
       case 'rotate': {
-        const id = positionals[0];
-        if (!id) throw new UsageError('keys rotate needs the key id');
+        const id = keyId('rotate', positionals[0]);
         const signingSecret = signingSecretOption(values['signing-secret']);
         const created = await store.rotate(id, { signingSecret });
         console.error(`new key ${created.id} replaces ${id}; revoke the old one once clients switched:`);
@@ -72,8 +71,7 @@ export async function runKeysCommand(args: string[], database: Database): Promis
         return 0;
       }
       case 'revoke': {
-        const id = positionals[0];
-        if (!id) throw new UsageError('keys revoke needs the key id');
+        const id = keyId('revoke', positionals[0]);
         if (!(await store.revoke(id))) throw new UsageError(`no active key with id ${id}`);
         console.error(`revoked ${id}`);
         return 0;
@@ -85,6 +83,15 @@ export async function runKeysCommand(args: string[], database: Database): Promis
     if (error instanceof KeyInputError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The key id argument of `action`, which PostgreSQL would refuse with a stack trace unless a UUID. */
+function keyId(action: string, id: string | undefined): string {
+  if (!id) throw new UsageError(`keys ${action} needs the key id`);
+  if (!UUID.test(id)) throw new UsageError(`keys ${action}: "${id}" is not a key id (a UUID, as \`keys list\` prints)`);
+  return id;
 }
 
 /** `--signing-secret`: a secret, `new` (generate one), `none` (no signing); undefined when absent. */

@@ -11,7 +11,14 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { answerClientError, answerFrameworkError, installErrorHandler } from './error-handler.js';
+import { installContentDecoding } from './content-encoding.js';
+import {
+  answerClientError,
+  answerFrameworkError,
+  answerUnmetExpectation,
+  installErrorHandler,
+  requireHostHeader,
+} from './error-handler.js';
 import { createJsonBodyParser, jsonLimits } from './json-body.js';
 import { installParameterTextCheck } from './parameter-text.js';
 import { installRequestMetrics } from './request-metrics.js';
@@ -39,6 +46,7 @@ export async function createApp(
     | 'BODY_LIMIT_BYTES'
     | 'JSON_MAX_DEPTH'
     | 'JSON_MAX_ARRAY_LENGTH'
+    | 'JSON_MAX_KEYS'
     | 'REQUEST_TIMEOUT_MS'
     | 'HEADERS_TIMEOUT_MS'
     | 'CONNECTION_IDLE_TIMEOUT_MS'
@@ -49,18 +57,22 @@ export async function createApp(
   >,
   logger?: FastifyBaseLogger,
 ): Promise<App> {
+  // Node answers a stalled body's socket timeout by closing without a word; the request deadline must
+  // come first, so that the client gets its 408. Node checks that deadline every `sweep` ms.
+  const sweep = Math.min(1000, config.REQUEST_TIMEOUT_MS / 4, config.HEADERS_TIMEOUT_MS / 4);
   const app = Fastify({
     loggerInstance: logger ?? createLogger({ level: config.LOG_LEVEL }),
     logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    connectionTimeout: config.CONNECTION_IDLE_TIMEOUT_MS,
+    connectionTimeout: Math.max(config.CONNECTION_IDLE_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS + 2 * sweep),
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: {
       headersTimeout: config.HEADERS_TIMEOUT_MS,
       // Node enforces the two deadlines above only when it sweeps its connections (every 30 s by
       // default); sweeping more often keeps a slow client's cut-off close to the configured time.
-      connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 4, config.HEADERS_TIMEOUT_MS / 4),
+      connectionsCheckingInterval: sweep,
+      requireHostHeader: false,
     },
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
@@ -72,12 +84,15 @@ export async function createApp(
 
   // Past the cap Node closes new connections on accept, before they cost a parser or a request.
   app.server.maxConnections = config.MAX_CONNECTIONS;
+  app.server.on('checkExpectation', answerUnmetExpectation);
   const parseJson = createJsonBodyParser(jsonLimits(config), 'reject');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) =>
     parseJson(request, body as Buffer, done),
   );
   installErrorHandler(app);
+  requireHostHeader(app);
+  installContentDecoding(app);
   installParameterTextCheck(app);
   installRequestMetrics(app);
   requireDocumentedRoutes(app);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCodeOf, isDataException } from '../failure.js';
 import { ApiError, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 /** Maps Fastify's own error codes (parser, limits, validation) onto ours. */
@@ -68,6 +69,12 @@ function toApiError(error: FastifyError | ApiError, request: FastifyRequest): Ap
       problems: error.validation.map((item) => ({ path: item.instancePath, message: item.message })),
     });
   }
+  if (isDataException(error)) {
+    return new ApiError(
+      'bad_request',
+      `a value of the request is outside what the database accepts (SQLSTATE ${errorCodeOf(error)})`,
+    );
+  }
   const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (mapped) return new ApiError(mapped, error.message);
   if (error.statusCode === 429) return new ApiError('rate_limited', error.message);
@@ -89,12 +96,51 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [code, message] = CLIENT_ERRORS[error.code ?? ''] ?? ['bad_request', 'malformed HTTP request'];
-  const requestId = randomUUID();
-  const body = JSON.stringify({ error: code, message, requestId });
+  const { headers, body } = closingAnswer(code, message);
   if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${ERROR_STATUS[code]} ${STATUS_CODES[ERROR_STATUS[code]]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`HTTP/1.1 ${ERROR_STATUS[code]} ${STATUS_CODES[ERROR_STATUS[code]]}\r\n${head.join('')}\r\n${body}`);
   }
   socket.destroy(error);
+}
+
+/**
+ * Node's `checkExpectation`: a request whose `Expect` is not `100-continue` (which Node answers
+ * itself) is refused with 417 in the shared shape, instead of Node's empty answer.
+ */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const { headers, body } = closingAnswer(
+    'expectation_failed',
+    `Expect: ${request.headers.expect} cannot be met; only 100-continue is supported`,
+  );
+  response.writeHead(ERROR_STATUS.expectation_failed, headers);
+  response.end(body);
+}
+
+/**
+ * Node refuses an HTTP/1.1 request without Host with an empty 400 (`requireHostHeader`); the app
+ * turns that check off and makes it here, so the answer has the shared shape (RFC 9112 §3.2).
+ */
+export function requireHostHeader(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      reply.header('connection', 'close');
+      done(new ApiError('bad_request', 'an HTTP/1.1 request needs a Host header'));
+      return;
+    }
+    done();
+  });
+}
+
+/** An error answer sent outside Fastify, on a connection closed after it. */
+function closingAnswer(code: ErrorCode, message: string) {
+  const requestId = randomUUID();
+  const body = JSON.stringify({ error: code, message, requestId });
+  const headers = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
+    Connection: 'close',
+  };
+  return { headers, body };
 }

@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   /** The request (headers or body) did not arrive within HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS. */
   request_timeout: 408,
   headers_too_large: 431,
+  /** An `Expect` header other than 100-continue. */
+  expectation_failed: 417,
   invalid_payload: 422,
   rate_limited: 429,
   backpressure: 429,

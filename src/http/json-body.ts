@@ -4,17 +4,25 @@ import { hasUnstorableText } from '../alert/sanitize.js';
 import type { Config } from '../config.js';
 import { ApiError, type ErrorCode } from './errors.js';
 
-/** Structural bounds of every JSON body (JSON_MAX_DEPTH, JSON_MAX_ARRAY_LENGTH). */
+/** Structural bounds of every JSON body (JSON_MAX_DEPTH, JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS). */
 export interface JsonLimits {
   /** Containers nested inside each other; the top-level object or array is depth 1. */
   maxDepth: number;
   /** Elements of any one array, the top-level one included. */
   maxArrayLength: number;
+  /** Object keys in the whole body. */
+  maxKeys: number;
 }
 
 /** The JSON limits of a config. */
-export function jsonLimits(config: Pick<Config, 'JSON_MAX_DEPTH' | 'JSON_MAX_ARRAY_LENGTH'>): JsonLimits {
-  return { maxDepth: config.JSON_MAX_DEPTH, maxArrayLength: config.JSON_MAX_ARRAY_LENGTH };
+export function jsonLimits(
+  config: Pick<Config, 'JSON_MAX_DEPTH' | 'JSON_MAX_ARRAY_LENGTH' | 'JSON_MAX_KEYS'>,
+): JsonLimits {
+  return {
+    maxDepth: config.JSON_MAX_DEPTH,
+    maxArrayLength: config.JSON_MAX_ARRAY_LENGTH,
+    maxKeys: config.JSON_MAX_KEYS,
+  };
 }
 
 /**
@@ -64,6 +72,9 @@ export function createJsonBodyParser(limits: JsonLimits, unstorable: UnstorableT
 
 function parseJson(request: FastifyRequest, text: string, limits: JsonLimits, unstorable: UnstorableText): unknown {
   if (text.trim() === '') throw new ApiError('invalid_json', 'the request body is empty');
+  // Counted before parsing: JSON.parse itself is what a body of many keys makes slow.
+  if (keyCountExceeds(text, limits.maxKeys))
+    throw new ApiError('payload_too_large', `the body holds more than ${limits.maxKeys} object keys`, { path: '/' });
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -80,6 +91,32 @@ function parseJson(request: FastifyRequest, text: string, limits: JsonLimits, un
   }
   return value;
 }
+
+/**
+ * Whether `text` holds more than `limit` object keys. In JSON every key, and nothing else outside a
+ * string, is followed by a colon: counting all colons (a native search) settles most bodies; only
+ * when they exceed the limit is the text scanned again for colons outside strings.
+ */
+function keyCountExceeds(text: string, limit: number): boolean {
+  let colons = 0;
+  for (let at = text.indexOf(':'); at !== -1 && colons <= limit; at = text.indexOf(':', at + 1)) colons++;
+  if (colons <= limit) return false;
+  let keys = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === BACKSLASH) index++;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
+    else if (code === COLON && ++keys > limit) return true;
+  }
+  return false;
+}
+
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const COLON = 0x3a;
 
 /**
  * The first limit or content problem in a parsed body, with its JSON pointer. Recursion is bounded

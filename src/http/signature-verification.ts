@@ -22,7 +22,7 @@ const claims = new WeakMap<FastifyRequest, string>();
 /**
  * Makes the ingest routes of `scope` verify Standard Webhooks signatures for API keys that have a
  * signing secret (other keys are untouched). Headers are checked before the body is read; the HMAC
- * covers the body exactly as received; a `webhook-id` is accepted once per tenant while its
+ * covers the body as decoded from its Content-Encoding (content-encoding.ts), byte for byte; a `webhook-id` is accepted once per tenant while its
  * timestamp can still pass (twice the tolerance), claimed in Redis with SET NX PX.
  *
  * Why the claim is released on a non-2xx answer: senders retry a refused message (429, 503) with
@@ -76,7 +76,10 @@ export function installSignatureVerification(scope: FastifyInstance, options: Si
       );
     }
     claims.set(request, claim);
-    return Readable.from([body]);
+    // Fastify compares Content-Length with the bytes received, which differ from the body's when it was compressed.
+    return Object.assign(Readable.from([body]), {
+      receivedEncodedLength: payload.receivedEncodedLength ?? body.length,
+    });
   });
 
   scope.addHook('onSend', async (request, reply, payload) => {

@@ -1,11 +1,12 @@
 /**
  * Alertmanager silence matching (api/v2 `Matcher`): every matcher must match the alert's label set;
  * a label the alert lacks has the value "" (so `team=""` matches alerts without a team); regexes
- * are anchored at both ends, like Alertmanager's. The label set is the alert's labels plus its own
+ * are RE2, anchored at both ends, like Alertmanager's (see anchored-pattern.ts). The label set is the alert's labels plus its own
  * fields under Alertmanager-like names (alertname, severity, service, environment, provider,
  * fingerprint), a label of the same name taking precedence.
  */
 import type { Alert } from '../alert/alert.js';
+import { type AnchoredPattern, compileAnchored, PatternError } from './anchored-pattern.js';
 
 export interface Matcher {
   name: string;
@@ -24,12 +25,12 @@ export interface SilenceWindow {
   endsAt: Date;
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, AnchoredPattern>();
 
-function regexOf(pattern: string): RegExp {
+function regexOf(pattern: string): AnchoredPattern {
   let regex = compiled.get(pattern);
   if (!regex) {
-    regex = new RegExp(`^(?:${pattern})$`, 'u');
+    regex = compileAnchored(pattern);
     if (compiled.size > 10_000) compiled.clear(); // bounded: patterns come from the admin API only
     compiled.set(pattern, regex);
   }
@@ -43,7 +44,8 @@ export function matcherProblem(matcher: Matcher): string | null {
     regexOf(matcher.value);
     return null;
   } catch (error) {
-    return `matcher ${matcher.name}: invalid regular expression: ${(error as Error).message}`;
+    if (error instanceof PatternError) return `matcher ${matcher.name}: ${error.message}`;
+    throw error;
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Alert } from '../alert/alert.js';
+import { EARLIEST_INSTANT } from '../date-input.js';
+import { isDataException } from '../failure.js';
 import * as metrics from '../metrics.js';
 import { bindingOf, type CursorCodec, CursorError } from './cursor.js';
 import { addTotals, mergePages, positionOf } from './merge.js';
@@ -134,7 +136,11 @@ export function createFederatedSearch(deps: FederatedSearchDeps): FederatedSearc
       // Without the watermark PostgreSQL is unreachable: report that as its failure.
       const postgres = watermark.ok ? outcomes.postgres : watermark;
       const stores = [postgres, outcomes.elasticsearch];
-      const errors = stores.flatMap((outcome) => (outcome && !outcome.ok ? [outcome.error] : []));
+      const failed = stores.flatMap((outcome) => (outcome && !outcome.ok ? [outcome] : []));
+      // A value PostgreSQL refuses is the request's fault: answered as such, not as a partial result.
+      const refused = failed.find((outcome) => isDataException(outcome.cause));
+      if (refused) throw refused.cause;
+      const errors = failed.map((outcome) => outcome.error);
       const pages = stores.flatMap((outcome) => (outcome?.ok ? outcome.value : []));
       if (pages.length === 0) throw new SearchUnavailableError(errors);
 
@@ -193,7 +199,8 @@ export function createFederatedSearch(deps: FederatedSearchDeps): FederatedSearc
       }
     }
     const to = parsed.to ?? at;
-    const from = parsed.from ?? (kind === 'history' ? 0 : to - 24 * HOUR_MS);
+    // History's "all time" and a default window reaching before year 1 start where the stores do.
+    const from = parsed.from ?? (kind === 'history' ? EARLIEST_INSTANT : Math.max(EARLIEST_INSTANT, to - 24 * HOUR_MS));
     if (from > to) throw new SearchInputError('from', 'is after to (to defaults to now)');
     return { window: { from, to }, after: null, carried: null };
   }

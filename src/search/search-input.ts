@@ -3,6 +3,7 @@
  * filters, or a SearchInputError naming the offending parameter.
  */
 import type { Severity, Status } from '../alert/alert.js';
+import { DateInputError, parseInstant as parseDate } from '../date-input.js';
 import { TextQueryError, textTerms } from './text-match.js';
 import type { SearchFilters, SortOrder } from './types.js';
 
@@ -116,34 +117,12 @@ function parseLabels(pairs: readonly string[]): [string, string][] {
   return [...unique.values()].sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1));
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
-
-/**
- * ISO-8601 date-time with an explicit offset (`Z` or `±hh:mm`), at most millisecond precision
- * (the precision alerts are stored with); calendar-checked, so 2026-02-30 is refused.
- */
-export function parseInstant(parameter: string, text: string): number {
-  const match = INSTANT.exec(text);
-  const invalid = new SearchInputError(
-    parameter,
-    `"${text}" is not an ISO-8601 date-time with offset, e.g. 2026-01-02T03:04:05Z`,
-  );
-  if (!match) throw invalid;
-  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = match
-    .slice(1)
-    .map((part) => Number(part ?? 0));
-  const calendar = new Date(0);
-  calendar.setUTCFullYear(year ?? 0, (month ?? 0) - 1, day);
-  const time = Date.parse(text);
-  const valid =
-    calendar.getUTCMonth() === (month ?? 0) - 1 &&
-    calendar.getUTCDate() === day &&
-    (hour ?? 0) <= 23 &&
-    (minute ?? 0) <= 59 &&
-    (second ?? 0) <= 59 &&
-    (offsetHours ?? 0) <= 23 &&
-    (offsetMinutes ?? 0) <= 59 &&
-    !Number.isNaN(time);
-  if (!valid) throw invalid;
-  return time;
+/** A date field parsed by the shared date parser, its problem reported under `parameter`. */
+function parseInstant(parameter: string, text: string): number {
+  try {
+    return parseDate(text);
+  } catch (error) {
+    if (error instanceof DateInputError) throw new SearchInputError(parameter, error.message);
+    throw error;
+  }
 }

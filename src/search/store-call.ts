@@ -1,5 +1,6 @@
 /** Runs one store call under a deadline and turns any failure into a named StoreError. */
 import { errors as esErrors } from '@elastic/elasticsearch';
+import { errorCodeOf } from '../failure.js';
 import type { StoreError, StoreErrorCode, StoreName } from './types.js';
 
 /** Thrown into a store call when its deadline passes. */
@@ -80,21 +81,11 @@ function classify(cause: unknown): StoreErrorCode {
   if (cause instanceof esErrors.ConnectionError || cause instanceof esErrors.NoLivingConnectionsError)
     return 'unavailable';
   if (cause instanceof esErrors.ResponseError && [502, 503, 504].includes(cause.statusCode ?? 0)) return 'unavailable';
-  const pgCode = codeOf(cause);
+  const pgCode = errorCodeOf(cause);
   // 57014: query_canceled, raised by statement_timeout.
   if (pgCode === '57014') return 'timeout';
   if (pgCode !== undefined && PG_CONNECTION_CODES.has(pgCode)) return 'unavailable';
   return 'failed';
-}
-
-/** The error code of a postgres.js error, also when drizzle wrapped it. */
-function codeOf(cause: unknown): string | undefined {
-  for (let current = cause, depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 function reasonOf(cause: unknown): string {
@@ -103,7 +94,7 @@ function reasonOf(cause: unknown): string {
     return ` (HTTP ${cause.statusCode ?? '?'}${type ? ` ${type}` : ''})`;
   }
   if (cause instanceof ShardFailureError) return ` (${cause.message})`;
-  const code = codeOf(cause);
+  const code = errorCodeOf(cause);
   return code ? ` (${code})` : '';
 }
 

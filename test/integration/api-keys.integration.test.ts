@@ -1,8 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ApiKeyStore, generateKey, hashKey, KeyStoreUnavailableError } from '../../src/auth/api-keys.js';
 import { runKeysCommand, UsageError } from '../../src/cli/keys.js';
 import type { Gateway } from '../../src/gateway.js';
+import { openDatabase } from '../../src/store/db.js';
 import { openTestStack, queuedAlerts, type TestStack, waitFor } from '../support/harness.js';
+import { closedPort } from '../support/search-app.js';
 
 /**
  * Every route each app registers after createApp (the gateway's routes; createApp's own are the
@@ -107,6 +110,42 @@ describe('API keys', () => {
     await expect(
       keysCommand('create', '--tenant', tenant('providers'), '--providers', 'grafana,nagios'),
     ).rejects.toThrow(UsageError);
+  });
+
+  it('keys revoke/rotate with an id that is not a UUID: a usage error, not a database error', async () => {
+    for (const action of ['revoke', 'rotate'])
+      await expect(keysCommand(action, 'not-a-uuid')).rejects.toThrow(
+        new UsageError(`keys ${action}: "not-a-uuid" is not a key id (a UUID, as \`keys list\` prints)`),
+      );
+  });
+
+  it('refuse text not shaped like a key without asking PostgreSQL', async () => {
+    const down = openDatabase(`postgres://alertgate:alertgate@127.0.0.1:${await closedPort()}/none`);
+    const unreachable = new ApiKeyStore(down.db, 10_000);
+    try {
+      for (const guess of ['', 'guess', 'ag_short', `ag_${'A'.repeat(43)}!`, `xx_${'A'.repeat(43)}`])
+        expect(await unreachable.verify(guess)).toBeNull();
+      // A well-shaped key needs the lookup, which cannot happen.
+      await expect(unreachable.verify(`ag_${'A'.repeat(43)}`)).rejects.toThrow(KeyStoreUnavailableError);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('remember a miss for a second at most, apart from verified keys: a key created later is accepted', async () => {
+    const store = new ApiKeyStore(stack.services.database.db, 60_000);
+    const valid = await stack.keys.create({ tenant: tenant('miss'), name: 'webhook' });
+    expect((await store.verify(valid.key))?.tenant).toBe(tenant('miss'));
+    const later = generateKey();
+    expect(await store.verify(later)).toBeNull();
+    // Created by another process (the CLI) right after the miss: this store learns of it within a second.
+    const created = Date.now();
+    await stack.services.database.sql`
+      insert into api_keys (tenant, name, key_hash) values (${tenant('miss')}, 'later', ${hashKey(later)})`;
+    expect(await store.verify(later)).toBeNull();
+    await waitFor(async () => (await store.verify(later)) !== null, 3000, 50);
+    expect(Date.now() - created).toBeLessThan(1500);
+    expect((await store.verify(valid.key))?.tenant).toBe(tenant('miss'));
   });
 
   it('rotate without downtime: both keys work until the old is revoked, which bites within the cache TTL', async () => {

@@ -3,10 +3,16 @@
  * its specific 4xx in the shared error shape, and nothing is stored or enqueued.
  */
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
+import { createPublishGate } from '../../src/lifecycle/publish-gate.js';
+import { SilenceStore } from '../../src/lifecycle/silence-store.js';
 import {
   bodyVariants,
+  CONTENT_CODINGS,
+  type DateField,
+  dateFieldsOf,
   encoded,
   expectError,
   type InputRoute,
@@ -14,9 +20,12 @@ import {
   routesTakingInput,
   type Sample,
   type SampleNames,
+  STORABLE_EXTREMES,
+  UNSTORABLE_DATES,
   urlOf,
 } from '../support/bad-input.js';
 import { openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
+import { makeAlert } from '../support/publish.js';
 
 let stack: TestStack;
 let gateway: Gateway;
@@ -48,10 +57,11 @@ afterAll(async () => {
 });
 
 /** The routes are read from a gateway built outside any test, so `describe` can enumerate them. */
-const routes = await (async () => {
+const { routes, dateFields } = await (async () => {
   const probe = openTestStack();
   try {
-    return routesTakingInput((await probe.gateway()).app);
+    const { app } = await probe.gateway();
+    return { routes: routesTakingInput(app), dateFields: dateFieldsOf(app) };
   } finally {
     await probe.close();
   }
@@ -63,7 +73,10 @@ function sampleOf(route: InputRoute): Sample {
   return sample;
 }
 
-function send(route: InputRoute, options: { url?: string; payload?: string | Buffer; contentType?: string } = {}) {
+function send(
+  route: InputRoute,
+  options: { url?: string; payload?: string | Buffer; contentType?: string; contentEncoding?: string } = {},
+) {
   const sample = sampleOf(route);
   return gateway.app.inject({
     method: route.method,
@@ -71,6 +84,7 @@ function send(route: InputRoute, options: { url?: string; payload?: string | Buf
     headers: {
       ...keys[route.keyKind],
       ...(options.payload !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}),
+      ...(options.contentEncoding ? { 'content-encoding': options.contentEncoding } : {}),
     },
     ...(options.payload !== undefined ? { payload: options.payload } : {}),
   });
@@ -91,7 +105,7 @@ describe('hostile bodies', () => {
       rejectsUnstorable: !isIngestion(route),
     });
     it.each(variants)(`${route.key}: $label`, async (variant) => {
-      const response = await send(route, { payload: variant.payload, contentType: variant.contentType });
+      const response = await send(route, variant);
       expectError(response, variant.status, variant.error, variant.message);
     });
   }
@@ -149,6 +163,53 @@ describe('hostile path and query parameters', () => {
   });
 });
 
+/** The route's sample with one date field set to `value`. */
+function sendDate(field: DateField, value: string) {
+  const route = routes.find((candidate) => candidate.key === field.route) as InputRoute;
+  const sample = sampleOf(route);
+  const query = field.in === 'query' ? { ...sample.query, [field.name]: value } : sample.query;
+  const body = field.in === 'body' ? { ...(sample.body as object), [field.name]: value } : sample.body;
+  return send(route, {
+    url: urlOf(route, encoded(sample.params), encoded(query)),
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+}
+
+describe('dates at and past the range every store keeps', () => {
+  it('finds every date the routes take', () => {
+    expect(dateFields.map((field) => `${field.route} ${field.in}:${field.name}`).sort()).toEqual([
+      'GET /api/v1/admin/archive/log query:day',
+      'GET /api/v1/admin/publish/log query:before',
+      'GET /api/v1/alerts/fingerprint/{fingerprint}/history query:from',
+      'GET /api/v1/alerts/fingerprint/{fingerprint}/history query:to',
+      'GET /api/v1/alerts/search query:from',
+      'GET /api/v1/alerts/search query:to',
+      'POST /api/v1/admin/silences body:endsAt',
+      'POST /api/v1/admin/silences body:startsAt',
+      'POST /api/v1/alerts/search body:from',
+      'POST /api/v1/alerts/search body:to',
+    ]);
+  });
+
+  // Each of these passed validation and failed in PostgreSQL (SQLSTATE 22008): 503 or 500.
+  const outside = dateFields.flatMap((field) => UNSTORABLE_DATES[field.kind].map((value) => ({ field, value })));
+  it.each(outside)('$field.route $field.name=$value: 400 naming the field and the range', async ({ field, value }) => {
+    const response = await sendDate(field, value);
+    expectError(response, 400, 'bad_request', new RegExp(`^${field.name}: .*outside the storable range 0001-01-01`));
+    expect(response.json().details).toEqual({ parameter: field.name });
+  });
+
+  // Reading routes only (a silence at the extremes would be stored); a `from` in 9999 is after `to`, now.
+  const extremes = dateFields
+    .filter((field) => field.route.startsWith('GET ') || field.route.endsWith('/search'))
+    .flatMap((field) => STORABLE_EXTREMES[field.kind].map((value) => ({ field, value })))
+    .filter(({ field, value }) => !(field.name === 'from' && value.startsWith('9999')));
+  it.each(extremes)('$field.route $field.name=$value is served', async ({ field, value }) => {
+    const response = await sendDate(field, value);
+    expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+  });
+});
+
 describe('after every rejected request', () => {
   it('nothing was stored or enqueued', async () => {
     const get = (url: string) => gateway.app.inject({ method: 'GET', url, headers: keys.admin });
@@ -161,12 +222,54 @@ describe('after every rejected request', () => {
   });
 });
 
+describe('a silence with a catastrophic regex', () => {
+  // After the "nothing was stored" check: this silence is valid, and stored.
+  it('is matched in linear time: the event loop is not held', async () => {
+    const created = await gateway.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/silences',
+      headers: { ...keys.admin, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        tenant: names.tenant,
+        matchers: [{ name: 'team', value: '(a+)+b', isRegex: true }],
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        createdBy: 'bad-input test',
+      }),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const database = stack.services.database;
+    const publishable = createPublishGate(database.sql, new SilenceStore(database.db));
+    // A backtracking engine needs 2^27 steps to find that this does not match: seconds.
+    const alert = makeAlert(names.tenant, { labels: { team: `${'a'.repeat(27)}c` } });
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const allowed = await publishable([{ alert, change: 'new' }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    delay.disable();
+    expect(allowed.map((item) => item.alert.id)).toEqual([alert.id]);
+    expect(delay.max / 1e6).toBeLessThan(200);
+  });
+});
+
 describe('the samples themselves', () => {
   // Last, since valid samples create entities: proves each variant above differed from a valid request
   // only by its hostile part.
   it.each(routes.filter((route) => !sampleOf(route).stream))('$key passes validation', async (route) => {
     const sample = sampleOf(route);
     const response = await send(route, sample.body !== undefined ? { payload: JSON.stringify(sample.body) } : {});
+    expect([400, 413, 415, 422], `${route.key}: ${response.body.slice(0, 300)}`).not.toContain(response.statusCode);
+    expect(response.statusCode).toBeLessThan(500);
+  });
+
+  const compressed = routes
+    .filter((route) => route.hasBody)
+    .flatMap((route) => Object.keys(CONTENT_CODINGS).map((coding) => ({ route, coding })));
+  it.each(compressed)('$route.key accepts its sample sent with Content-Encoding $coding', async ({ route, coding }) => {
+    const compress = CONTENT_CODINGS[coding as keyof typeof CONTENT_CODINGS];
+    const response = await send(route, {
+      payload: compress(JSON.stringify(sampleOf(route).body)),
+      contentEncoding: coding,
+    });
     expect([400, 413, 415, 422], `${route.key}: ${response.body.slice(0, 300)}`).not.toContain(response.statusCode);
     expect(response.statusCode).toBeLessThan(500);
   });

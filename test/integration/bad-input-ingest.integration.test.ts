@@ -3,10 +3,19 @@
  * 4xx, and after all of them the tenant's only stored alert is the valid one sent last.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/gateway.js';
 import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
-import { DEEP_NESTING, expectError, MILLION_ELEMENTS, TEN_MB_STRING } from '../support/bad-input.js';
+import {
+  DEEP_NESTING,
+  encodingVariants,
+  expectError,
+  KEY_BOMB,
+  MILLION_ELEMENTS,
+  SPREAD_KEY_BOMB,
+  TEN_MB_STRING,
+} from '../support/bad-input.js';
 import {
   openTestStack,
   pendingEntries,
@@ -33,11 +42,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-function post(url: string, payload: string | Buffer, contentType = 'application/json') {
+function post(url: string, payload: string | Buffer, contentType = 'application/json', contentEncoding?: string) {
   return gateway.app.inject({
     method: 'POST',
     url,
-    headers: { 'x-api-key': key, 'content-type': contentType },
+    headers: {
+      'x-api-key': key,
+      'content-type': contentType,
+      ...(contentEncoding ? { 'content-encoding': contentEncoding } : {}),
+    },
     payload,
   });
 }
@@ -92,6 +105,8 @@ const KEEP_CASES: [string, string | Buffer, string, number, string, RegExp][] = 
     /nests deeper than 64 levels at \/labels\/a\/a\/a/,
   ],
   ['10 MB string', `{"name":${TEN_MB_STRING}}`, 'application/json', 413, 'payload_too_large', /body/i],
+  ['330,000 keys in one object', KEY_BOMB, 'application/json', 413, 'payload_too_large', /100000 object keys/],
+  ['330,000 keys in 33,000 alerts', SPREAD_KEY_BOMB, 'text/plain', 413, 'payload_too_large', /100000 object keys/],
   [
     '1,000,000 alerts',
     `[${'{},'.repeat(999_999)}{}]`,
@@ -133,6 +148,14 @@ const KEEP_CASES: [string, string | Buffer, string, number, string, RegExp][] = 
     /at \/0\/constructor$/,
   ],
   ['__proto__ form field', 'name=x&__proto__=y', 'application/x-www-form-urlencoded', 400, 'bad_request', /__proto__/],
+  [
+    'form of 330,000 fields',
+    Array.from({ length: 330_000 }, (_, i) => `f${i}=0`).join('&'),
+    'application/x-www-form-urlencoded',
+    413,
+    'payload_too_large',
+    /more than 100000 fields/,
+  ],
   ['wrong field type', '{"name":"x","labels":"not-an-object"}', 'application/json', 422, 'invalid_payload', /\/labels/],
   ['empty array', '[]', 'application/json', 422, 'invalid_payload', /empty array/],
   [
@@ -184,6 +207,14 @@ describe('Keep-format problems, on every Keep endpoint', () => {
   });
 });
 
+describe('content codings, on every Keep endpoint', () => {
+  const cases = ENDPOINTS.flatMap((url) => encodingVariants('{"name":"x"}').map((variant) => ({ url, ...variant })));
+  it.each(cases)('$url: $label', async (variant) => {
+    const response = await post(variant.url, variant.payload, variant.contentType, variant.contentEncoding);
+    expectError(response, variant.status, variant.error, variant.message);
+  });
+});
+
 describe('provider problems', () => {
   it.each(PROVIDER_ROUTES)('%s/<unknown>: 404 naming the provider and listing the known ones', async (base) => {
     const response = await post(`${base}/nagios-classic`, '{"name":"x"}');
@@ -222,15 +253,26 @@ describe('after every rejected request', () => {
   it('nothing was enqueued; the gateway still works; only the valid alerts sent last are stored', async () => {
     expect((await queuedAlerts(gateway.ingestLog)).filter((alert) => alert.tenant === tenant)).toEqual([]);
     expect((await gateway.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    // NUL is stripped (as Keep does) from the alert and from the raw payload kept beside it; a
-    // fingerprint over 255 characters is cut at a character, never inside a surrogate pair.
+    // NUL is stripped (as Keep does) from the alert and from the raw payload kept beside it, a lone
+    // surrogate becomes U+FFFD (README, "Bad input"); a
+    // fingerprint over 255 characters is cut at a character, never inside a surrogate pair. The
+    // batch is sent gzip-compressed: what is stored is the decoded body.
     const longFingerprint = `${'f'.repeat(254)}\u{1F600}tail`;
     const valid = await post(
       '/alerts/event',
-      JSON.stringify([
-        { name: 'sentinel', description: 'nul\u0000stripped', labels: { tags: ['a\u0000b'] }, lastReceived: iso(-day) },
-        { name: 'long fingerprint', fingerprint: longFingerprint },
-      ]),
+      gzipSync(
+        JSON.stringify([
+          {
+            name: 'sentinel',
+            description: 'nul\u0000stripped, lone \ud83d replaced',
+            labels: { tags: ['a\u0000b'] },
+            lastReceived: iso(-day),
+          },
+          { name: 'long fingerprint', fingerprint: longFingerprint },
+        ]),
+      ),
+      'application/json',
+      'gzip',
     );
     expect(valid.statusCode).toBe(202);
     // Entries of earlier requests would sit on other shards: wait until every shard is committed.
@@ -243,7 +285,12 @@ describe('after every rejected request', () => {
     });
     expect(rows).toEqual([
       { name: 'long fingerprint', description: null, labels: {}, fingerprint: `${'f'.repeat(254)}\u{1F600}` },
-      { name: 'sentinel', description: 'nulstripped', labels: { tags: '["ab"]' }, fingerprint: expect.any(String) },
+      {
+        name: 'sentinel',
+        description: 'nulstripped, lone \ufffd replaced',
+        labels: { tags: '["ab"]' },
+        fingerprint: expect.any(String),
+      },
     ]);
     const raw = await sql<{ payload: unknown }[]>`select payload from alert_raw where tenant = ${tenant}`;
     expect(raw).toHaveLength(1);

@@ -33,7 +33,8 @@ beforeAll(async () => {
   strict = await listening({
     REQUEST_TIMEOUT_MS: TIMEOUT_MS,
     HEADERS_TIMEOUT_MS: TIMEOUT_MS,
-    CONNECTION_IDLE_TIMEOUT_MS: 2 * TIMEOUT_MS,
+    // Equal, as the defaults are: a stalled body must still get its 408 rather than the idle cut.
+    CONNECTION_IDLE_TIMEOUT_MS: TIMEOUT_MS,
     KEEP_ALIVE_TIMEOUT_MS: TIMEOUT_MS,
   });
   patient = await listening({});
@@ -129,6 +130,15 @@ describe('slow clients', () => {
     expect(await queuedAlerts(strict.gateway.ingestLog)).toEqual([]);
   });
 
+  it('a body that stalls after 12 of 1000 bytes gets a 408 at REQUEST_TIMEOUT_MS, not a silent close', async () => {
+    const head =
+      'POST /alerts/event HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+      `X-API-KEY: ${key}\r\nContent-Length: 1000\r\n\r\n`;
+    const outcome = await slowClient(strict.port, head, '{"name":"sta', 1);
+    expectTimeoutAnswer(outcome);
+    expect(await queuedAlerts(strict.gateway.queues)).toEqual([]);
+  });
+
   it('headers trickled byte by byte are cut off at HEADERS_TIMEOUT_MS with a 408', async () => {
     const outcome = await slowClient(
       strict.port,
@@ -149,6 +159,13 @@ describe('requests Node refuses before routing', () => {
       'headers_too_large',
     ],
     ['malformed HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400, 'bad_request'],
+    ['HTTP/1.1 without Host', 'GET /healthz HTTP/1.1\r\n\r\n', 400, 'bad_request'],
+    [
+      'an Expect other than 100-continue',
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n',
+      417,
+      'expectation_failed',
+    ],
   ])('%s: answered in the error shape, then closed', async (_label, request, status, error) => {
     const outcome = await slowClient(patient.port, request, '', 1000);
     expect(outcome.received.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));

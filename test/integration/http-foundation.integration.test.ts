@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type App, createApp } from '../../src/http/app.js';
@@ -64,6 +65,42 @@ describe('conventions', () => {
     const strict = await createApp(config);
     expect(() => strict.get('/undocumented', async () => 'x')).toThrow(/no response schema/);
     await strict.close();
+  });
+
+  it('answers a value PostgreSQL refuses (SQLSTATE class 22) as the client error it is', async () => {
+    const cast = await createApp(config);
+    cast.get('/cast', { schema: { hide: true } }, async (request) => {
+      const { at } = request.query as { at: string };
+      await services.database.db.execute(sql`select ${at}::timestamptz`);
+      return 'stored';
+    });
+    const response = await cast.inject({ method: 'GET', url: '/cast?at=0000-01-01T00:00:00Z' });
+    await cast.close();
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: 'bad_request',
+      message: expect.stringMatching(/outside what the database accepts \(SQLSTATE 22008\)/),
+      requestId: expect.any(String),
+    });
+  });
+
+  it('counts object keys, not colons inside strings, against JSON_MAX_KEYS', async () => {
+    const bounded = await createApp({ ...config, JSON_MAX_KEYS: 10 });
+    bounded.post('/keys', { schema: { hide: true } }, async (request) => Object.keys(request.body as object).length);
+    const post = (body: string) =>
+      bounded.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: body });
+    const keys = (count: number, value: string) =>
+      `{${Array.from({ length: count }, (_, i) => `"k${i}":${JSON.stringify(value)}`).join(',')}}`;
+    // 10 keys whose values hold 50 colons, one behind an escaped quote: within the limit.
+    const accepted = await post(keys(10, 'https://a:1/b \\":x :::::'));
+    const refused = await post(keys(11, 'x'));
+    await bounded.close();
+    expect([accepted.statusCode, accepted.body]).toEqual([200, '10']);
+    expect(refused.statusCode).toBe(413);
+    expect(refused.json()).toMatchObject({
+      error: 'payload_too_large',
+      message: 'the body holds more than 10 object keys',
+    });
   });
 
   it('answers unknown routes with the shared error shape', async () => {

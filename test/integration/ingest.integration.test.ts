@@ -152,7 +152,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
     expect(names).toEqual(['a:info', 'b:high', 'cpu high:critical']);
   });
 
-  it('strips what PostgreSQL cannot store (NUL, lone surrogates) from escaped JSON', async () => {
+  it('strips NUL and replaces lone surrogates by U+FFFD, which PostgreSQL cannot store, from escaped JSON', async () => {
     await drainQueues();
     const response = await post('/alerts/event', '{"name":"disk\\u0000full","description":"half \\ud800 pair"}');
     expect(response.statusCode).toBe(202);

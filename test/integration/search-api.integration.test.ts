@@ -90,6 +90,8 @@ describe('tenant isolation', () => {
         cursor: `${forgedPayload}.${createHmac('sha256', 'x'.repeat(40)).update(`alertgate-cursor.${forgedPayload}`).digest('base64url')}`,
       }),
       garbage: await search.get(B, SEARCH, { ...range, cursor: 'not-a-cursor' }),
+      // Characters outside base64url used to be skipped, so this decoded to the valid cursor.
+      'characters appended': await search.get(B, SEARCH, { ...range, limit: '2', cursor: `${cursor}!!` }),
     };
     for (const [name, answer] of Object.entries(attempts)) {
       expect(answer.status, name).toBe(400);

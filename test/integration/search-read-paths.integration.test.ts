@@ -3,9 +3,14 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearch } from '../../src/archive/es-client.js';
 import { loadConfig } from '../../src/config.js';
+import { isDataException } from '../../src/failure.js';
 import { createCursorCodec } from '../../src/search/cursor.js';
 import { createElasticsearchExecutor } from '../../src/search/elasticsearch-executor.js';
-import { createFederatedSearch, type FederatedSearch } from '../../src/search/federated-search.js';
+import {
+  createFederatedSearch,
+  type FederatedSearch,
+  SearchUnavailableError,
+} from '../../src/search/federated-search.js';
 import { createPostgresExecutor } from '../../src/search/postgres-executor.js';
 import { parseSearchInput, type SearchInput } from '../../src/search/search-input.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -117,5 +122,28 @@ describe('both ways each store reads a page give the same walk', () => {
     });
     const result = await capped.search('search', parseSearchInput(tenant, { ...range, limit: 5 }));
     expect(result.total).toEqual({ value: 10 + hot.length, relation: 'gte' });
+  });
+});
+
+describe('a value PostgreSQL refuses', () => {
+  it('fails the search as the request error it is, not as a partial answer or a store outage', async () => {
+    // A query PostgreSQL refuses with a data exception (SQLSTATE 22008), as a date before year 1 did.
+    const refusing = createFederatedSearch({
+      postgres: {
+        execute: async () => {
+          await database.sql`select ${'0000-01-01T00:00:00Z'}::timestamptz`;
+          throw new Error('unreachable: PostgreSQL accepted year 0');
+        },
+        lookup: async () => null,
+      },
+      elasticsearch: createElasticsearchExecutor(es, { prefix, timeoutMs: 5000, countCap: 1000 }),
+      watermark: async () => new Date(watermark),
+      cursors: createCursorCodec('k'.repeat(40)),
+      timeouts: { postgres: 5000, elasticsearch: 5000 },
+      log: pino({ level: 'silent' }),
+    });
+    const failure = await refusing.search('search', parseSearchInput(tenant, { ...range })).catch((error) => error);
+    expect(isDataException(failure)).toBe(true);
+    expect(failure).not.toBeInstanceOf(SearchUnavailableError);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningSecret, signStandardWebhook } from '../../src/auth/standard-webhooks.js';
 import { runKeysCommand, UsageError } from '../../src/cli/keys.js';
@@ -42,6 +43,8 @@ interface SendOptions {
   url?: string;
   contentType?: string;
   app?: Gateway['app'];
+  /** Sends the body gzip-compressed, with Content-Encoding: gzip (the signature stays `signature` or the body's). */
+  gzip?: boolean;
 }
 
 /** Posts `body` (bytes as given) signed per Standard Webhooks. */
@@ -61,8 +64,9 @@ function send(key: { key: string; secret: string }, body: string | Buffer, optio
       'webhook-id': id,
       'webhook-timestamp': String(timestamp),
       ...(signature === null ? {} : { 'webhook-signature': signature }),
+      ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
     },
-    payload: body,
+    payload: options.gzip ? gzipSync(body) : body,
   });
 }
 
@@ -71,6 +75,25 @@ async function queuedFor(tenant: string) {
 }
 
 describe('signed ingestion (Standard Webhooks)', () => {
+  it('with a compressed body, verifies the signature over the decoded body', async () => {
+    const key = await signingKey();
+    const body = '{"name":"signed and compressed"}';
+    const decodedSigned = await send(key, body, { gzip: true });
+    expect(decodedSigned.statusCode, decodedSigned.body).toBe(202);
+    expect((await queuedFor(key.tenant)).map((alert) => alert.name)).toEqual(['signed and compressed']);
+
+    const id = `msg_${randomUUID()}`;
+    const timestamp = Math.floor(Date.now() / 1000);
+    const compressedSigned = await send(key, body, {
+      id,
+      timestamp,
+      gzip: true,
+      signature: signStandardWebhook(key.secret, id, timestamp, gzipSync(body)),
+    });
+    expect(compressedSigned.statusCode).toBe(401);
+    expect(compressedSigned.json()).toMatchObject({ error: 'signature_invalid' });
+  });
+
   it('accepts a correctly signed request and refuses missing headers with signature_missing', async () => {
     const key = await signingKey();
     const ok = await send(key, '{"name":"signed ok"}');

@@ -2,6 +2,7 @@
  * Shared material of the bad-input suites: every route that takes input, read from the built app's
  * OpenAPI document, a valid sample request for each, and the hostile variants derived from them.
  */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import type { App } from '../../src/http/app.js';
 
@@ -32,34 +33,85 @@ export interface Sample {
 }
 
 interface OpenApiOperation {
-  parameters?: { in: string; name: string }[];
-  requestBody?: { content: Record<string, { schema?: { required?: string[] } }> };
+  parameters?: { in: string; name: string; description?: string }[];
+  requestBody?: {
+    content: Record<
+      string,
+      { schema?: { required?: string[]; properties?: Record<string, { description?: string }> } }
+    >;
+  };
   security?: Record<string, unknown>[];
 }
 
+function operationsOf(app: App): [string, OpenApiOperation][] {
+  const document = app.swagger() as { paths: Record<string, Record<string, OpenApiOperation>> };
+  return Object.entries(document.paths).flatMap(([path, operations]) =>
+    Object.entries(operations).map(([method, operation]): [string, OpenApiOperation] => [
+      `${method.toUpperCase()} ${path}`,
+      operation,
+    ]),
+  );
+}
+
+/** A date a route takes: a query parameter or top-level body field, an instant or a calendar day. */
+export interface DateField {
+  route: string;
+  in: 'query' | 'body';
+  name: string;
+  kind: 'instant' | 'day';
+}
+
+/** Every field the OpenAPI document describes as a date-time or a day. */
+export function dateFieldsOf(app: App): DateField[] {
+  const kindOf = (description = ''): DateField['kind'] | null =>
+    /date-time/.test(description) ? 'instant' : /\bday YYYY-MM-DD/.test(description) ? 'day' : null;
+  return operationsOf(app).flatMap(([route, operation]) => {
+    const fields: DateField[] = [];
+    for (const parameter of operation.parameters ?? []) {
+      const kind = kindOf(parameter.description);
+      if (parameter.in === 'query' && kind) fields.push({ route, in: 'query', name: parameter.name, kind });
+    }
+    const properties = operation.requestBody?.content['application/json']?.schema?.properties ?? {};
+    for (const [name, property] of Object.entries(properties)) {
+      const kind = kindOf(property.description);
+      if (kind) fields.push({ route, in: 'body', name, kind });
+    }
+    return fields;
+  });
+}
+
+/** Dates PostgreSQL refused (SQLSTATE 22008) until the range was checked, by kind. */
+export const UNSTORABLE_DATES: Record<DateField['kind'], string[]> = {
+  instant: ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59.999-00:01'],
+  day: ['0000-01-01'],
+};
+/** The first and last date every store keeps, by kind. */
+export const STORABLE_EXTREMES: Record<DateField['kind'], string[]> = {
+  instant: ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'],
+  day: ['0001-01-01', '9999-12-31'],
+};
+
 /** Every documented route that takes a path parameter, a query parameter or a body. */
 export function routesTakingInput(app: App): InputRoute[] {
-  const document = app.swagger() as { paths: Record<string, Record<string, OpenApiOperation>> };
   const routes: InputRoute[] = [];
-  for (const [path, operations] of Object.entries(document.paths)) {
-    for (const [method, operation] of Object.entries(operations)) {
-      const parameters = operation.parameters ?? [];
-      const route: InputRoute = {
-        key: `${method.toUpperCase()} ${path}`,
-        method: method.toUpperCase() as HttpMethod,
-        path,
-        pathParameters: parameters.filter((p) => p.in === 'path').map((p) => p.name),
-        queryParameters: parameters.filter((p) => p.in === 'query').map((p) => p.name),
-        hasBody: operation.requestBody !== undefined,
-        requiredBodyFields: operation.requestBody?.content['application/json']?.schema?.required ?? [],
-        keyKind: !operation.security?.length
-          ? 'none'
-          : operation.security.some((scheme) => 'bearer' in scheme)
-            ? 'tenant'
-            : 'admin',
-      };
-      if (route.pathParameters.length + route.queryParameters.length > 0 || route.hasBody) routes.push(route);
-    }
+  for (const [key, operation] of operationsOf(app)) {
+    const [method, path] = key.split(' ') as [HttpMethod, string];
+    const parameters = operation.parameters ?? [];
+    const route: InputRoute = {
+      key,
+      method,
+      path,
+      pathParameters: parameters.filter((p) => p.in === 'path').map((p) => p.name),
+      queryParameters: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+      hasBody: operation.requestBody !== undefined,
+      requiredBodyFields: operation.requestBody?.content['application/json']?.schema?.required ?? [],
+      keyKind: !operation.security?.length
+        ? 'none'
+        : operation.security.some((scheme) => 'bearer' in scheme)
+          ? 'tenant'
+          : 'admin',
+    };
+    if (route.pathParameters.length + route.queryParameters.length > 0 || route.hasBody) routes.push(route);
   }
   return routes;
 }
@@ -190,6 +242,8 @@ export interface BodyVariant {
   error: string;
   /** A fragment the message must hold: the problem named. */
   message: RegExp;
+  /** Content-Encoding header sent with the payload. */
+  contentEncoding?: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -225,6 +279,70 @@ export const MILLION_ELEMENTS = `[${'0,'.repeat(999_999)}0]`;
 export const DEEP_NESTING = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
 /** A string of 10 MB (over the default 5 MiB body limit). */
 export const TEN_MB_STRING = JSON.stringify('x'.repeat(10 * 1024 * 1024));
+/** 330,000 keys in one object (3.5 MB, under the body limit): JSON.parse alone held the event loop 1.9 s. */
+export const KEY_BOMB = `{${Array.from({ length: 330_000 }, (_, i) => `"k${i}":0`).join(',')}}`;
+/** The same number of keys spread over 33,000 small objects, each under any per-object bound. */
+export const SPREAD_KEY_BOMB = JSON.stringify(
+  Array.from({ length: 33_000 }, () => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, 0]))),
+);
+
+/** The body codings the gateway decodes, each with its compressor. */
+export const CONTENT_CODINGS = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync } as const;
+/** 64 MB of JSON whitespace and `1`, compressed to a few kilobytes per coding: a decompression bomb. */
+const BOMB_TEXT = Buffer.concat([Buffer.alloc(64 * 1024 * 1024, 0x20), Buffer.from('1')]);
+export const COMPRESSION_BOMBS = Object.fromEntries(
+  Object.entries(CONTENT_CODINGS).map(([coding, compress]) => [coding, compress(BOMB_TEXT)]),
+) as Record<keyof typeof CONTENT_CODINGS, Buffer>;
+
+/**
+ * Hostile codings of a valid body: decompression bombs, a plain body declared compressed, a
+ * truncated stream, codings the gateway does not know.
+ */
+export function encodingVariants(text: string): BodyVariant[] {
+  const json = 'application/json';
+  const variants: BodyVariant[] = Object.entries(COMPRESSION_BOMBS).map(([coding, payload]) => ({
+    label: `${coding} bomb (64 MB decoded)`,
+    payload,
+    contentType: json,
+    contentEncoding: coding,
+    status: 413,
+    error: 'payload_too_large',
+    message: /decoded request body exceeds/,
+  }));
+  for (const coding of Object.keys(CONTENT_CODINGS)) {
+    variants.push({
+      label: `plain body declared ${coding}`,
+      payload: text,
+      contentType: json,
+      contentEncoding: coding,
+      status: 400,
+      error: 'bad_request',
+      message: new RegExp(`not valid ${coding}`),
+    });
+  }
+  const gzipped = gzipSync(text);
+  variants.push(
+    {
+      label: 'truncated gzip stream',
+      payload: gzipped.subarray(0, gzipped.length - 8),
+      contentType: json,
+      contentEncoding: 'gzip',
+      status: 400,
+      error: 'bad_request',
+      message: /not valid gzip/,
+    },
+    ...['xyz', 'compress', 'gzip, gzip', 'constructor'].map((coding) => ({
+      label: `Content-Encoding "${coding}"`,
+      payload: text,
+      contentType: json,
+      contentEncoding: coding,
+      status: 415,
+      error: 'unsupported_media_type',
+      message: /Content-Encoding .*; send one of gzip, deflate, br/,
+    })),
+  );
+  return variants;
+}
 
 /**
  * Hostile variants of a valid JSON body: whole-body ones (syntax, encoding, media type) and one per
@@ -268,6 +386,23 @@ export function bodyVariants(sample: Json, options: { rejectsUnstorable: boolean
       error: 'payload_too_large',
       message: /body/i,
     },
+    {
+      label: '330,000 keys in one object',
+      payload: KEY_BOMB,
+      contentType: json,
+      status: 413,
+      error: 'payload_too_large',
+      message: /more than 100000 object keys/,
+    },
+    {
+      label: '330,000 keys over 33,000 objects',
+      payload: SPREAD_KEY_BOMB,
+      contentType: json,
+      status: 413,
+      error: 'payload_too_large',
+      message: /more than 100000 object keys/,
+    },
+    ...encodingVariants(text),
   ];
   const firstString = paths(sample, isString)[0];
   if (firstString) {

@@ -5,6 +5,7 @@ import { archiveWatermark } from '../../archive/watermark.js';
 import type { Database } from '../../store/db.js';
 import { ARCHIVE_STATUSES, type ArchiveStatus } from '../../store/schema.js';
 import type { App } from '../app.js';
+import { dayParameter } from '../date-parameters.js';
 import { ErrorBody } from '../schemas.js';
 
 /** What the archive log route reads from. */
@@ -50,7 +51,7 @@ export function registerArchiveLogRoute(app: App, deps: ArchiveLogDeps): void {
         summary: 'Archive attempts (newest first) and the archive watermark',
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-          day: Type.Optional(Type.String({ format: 'date' })),
+          day: Type.Optional(Type.String({ maxLength: 10, description: 'UTC day YYYY-MM-DD, year 0001 to 9999.' })),
           status: Type.Optional(Type.Enum([...ARCHIVE_STATUSES])),
         }),
         response: {
@@ -68,9 +69,10 @@ export function registerArchiveLogRoute(app: App, deps: ArchiveLogDeps): void {
     },
     async (request) => {
       const query = request.query as { limit?: number; day?: string; status?: ArchiveStatus };
+      const day = query.day === undefined ? undefined : dayParameter('day', query.day);
       const [watermark, rows] = await Promise.all([
         archiveWatermark(deps.database.sql),
-        listAttempts(deps.database.db, { limit: query.limit ?? 100, day: query.day, status: query.status }),
+        listAttempts(deps.database.db, { limit: query.limit ?? 100, day, status: query.status }),
       ]);
       return { watermark: watermark?.toISOString() ?? null, entries: rows.map(toEntry) };
     },

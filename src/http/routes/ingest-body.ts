@@ -25,7 +25,13 @@ export function registerIngestBodyParsers(scope: FastifyInstance, limits: JsonLi
     }
     request.bodyNeedsSanitizing = true;
     const form: Record<string, string | string[]> = Object.create(null);
+    let fields = 0;
     for (const [key, value] of new URLSearchParams(text)) {
+      // A form becomes an object: JSON_MAX_KEYS bounds its fields as it bounds a JSON body's keys.
+      if (++fields > limits.maxKeys) {
+        done(new ApiError('payload_too_large', `the form holds more than ${limits.maxKeys} fields`));
+        return;
+      }
       // The JSON parsers refuse this key too; a form must not be a way around them.
       if (key === '__proto__') {
         done(new ApiError('bad_request', 'form field "__proto__" is not allowed'));

@@ -5,6 +5,7 @@ import type { DeadLetterRow, PublishDeadLetters } from '../../publish/dead-lette
 import type { PublishLog } from '../../publish/publish-log.js';
 import { messageIdOf, type PublishQueue } from '../../publish/publish-queue.js';
 import type { App } from '../app.js';
+import { instantParameter } from '../date-parameters.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas.js';
 
@@ -179,7 +180,9 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
         querystring: Type.Object({
           target: Type.Optional(Type.String()),
           partial: Type.Optional(Type.Boolean()),
-          before: Type.Optional(Type.String({ format: 'date-time' })),
+          before: Type.Optional(
+            Type.String({ maxLength: 64, description: 'ISO-8601 date-time with offset, from year 0001 to 9999.' }),
+          ),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
         response: { 200: Type.Object({ entries: Type.Array(LogEntry) }), ...errors },
@@ -191,7 +194,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
         limit: query.limit ?? 100,
         target: query.target,
         partial: query.partial,
-        before: query.before ? new Date(query.before) : undefined,
+        before: query.before ? instantParameter('before', query.before) : undefined,
       });
       return { entries };
     },

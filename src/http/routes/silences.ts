@@ -3,6 +3,7 @@ import { type Static, Type } from 'typebox';
 import { matcherProblem } from '../../lifecycle/silence-match.js';
 import { type Silence, type SilenceStore, stateOf } from '../../lifecycle/silence-store.js';
 import type { App } from '../app.js';
+import { instantParameter } from '../date-parameters.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas.js';
 
@@ -26,12 +27,14 @@ const MatcherBody = Type.Object(
   { additionalProperties: false },
 );
 
+const DATE_TIME = 'ISO-8601 date-time with offset, from year 0001 to 9999.';
+
 const SilenceInput = Type.Object(
   {
     tenant: Type.String({ minLength: 1, maxLength: 200 }),
     matchers: Type.Array(MatcherBody, { minItems: 1, maxItems: 50 }),
-    startsAt: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now.' })),
-    endsAt: Type.String({ format: 'date-time' }),
+    startsAt: Type.Optional(Type.String({ maxLength: 64, description: `${DATE_TIME} Default: now.` })),
+    endsAt: Type.String({ maxLength: 64, description: DATE_TIME }),
     createdBy: Type.String({ minLength: 1, maxLength: 200 }),
     comment: Type.Optional(Type.String({ maxLength: 2000 })),
   },
@@ -142,8 +145,8 @@ export function registerSilenceRoutes(app: App, deps: SilenceRouteDeps): void {
       }));
       const problems = matchers.map(matcherProblem).filter((problem) => problem !== null);
       if (problems.length > 0) throw new ApiError('bad_request', problems.join('; '), { problems });
-      const startsAt = input.startsAt ? new Date(input.startsAt) : new Date();
-      const endsAt = new Date(input.endsAt);
+      const startsAt = input.startsAt ? instantParameter('startsAt', input.startsAt) : new Date();
+      const endsAt = instantParameter('endsAt', input.endsAt);
       if (endsAt <= startsAt) throw new ApiError('bad_request', 'endsAt must be after startsAt');
       if (endsAt <= new Date()) throw new ApiError('bad_request', 'endsAt is in the past');
       const silence = await deps.silences.create({

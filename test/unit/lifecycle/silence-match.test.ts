@@ -47,8 +47,28 @@ describe('silence matchers', () => {
     expect(silencing([{ ...window, tenant: 'other' }], alert, new Date('2026-01-01T00:30:00Z'))).toBeUndefined();
   });
 
-  it('report invalid regular expressions', () => {
-    expect(matcherProblem(m('team', '(', { isRegex: true }))).toMatch(/invalid regular expression/);
+  it('report invalid regular expressions, naming matcher and pattern', () => {
+    expect(matcherProblem(m('team', '(', { isRegex: true }))).toBe(
+      'matcher team: invalid regular expression "(": missing closing )',
+    );
     expect(matcherProblem(m('team', '('))).toBeNull();
+    // RE2 syntax, as Alertmanager: no lookarounds or backreferences.
+    expect(matcherProblem(m('team', '(?=a)a', { isRegex: true }))).toMatch(/invalid regular expression "\(\?=a\)a"/);
+    expect(matcherProblem(m('team', '(a)\\1', { isRegex: true }))).toMatch(/invalid regular expression/);
+  });
+
+  it('match in linear time: a catastrophic pattern for backtracking engines stays fast', () => {
+    const evil = m('team', '(a+)+b', { isRegex: true });
+    const hostile = makeAlert('acme', { labels: { team: `${'a'.repeat(27)}c` } });
+    const started = performance.now();
+    expect(matchesAll([evil], hostile)).toBe(false);
+    expect(matchesAll([evil], makeAlert('acme', { labels: { team: `${'a'.repeat(10_000)}c` } }))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(matchesAll([evil], makeAlert('acme', { labels: { team: 'aaab' } }))).toBe(true);
+  });
+
+  it('anchor alternations as a whole, as Alertmanager does', () => {
+    expect(matchesAll([m('team', 'pay|web', { isRegex: true })], alert)).toBe(false);
+    expect(matchesAll([m('team', 'web|pay.*', { isRegex: true })], alert)).toBe(true);
   });
 });

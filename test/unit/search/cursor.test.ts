@@ -31,6 +31,19 @@ describe('search cursor', () => {
     expect(() => codec.decode(`${changed}.${mac}`, state.binding)).toThrow(CursorError);
   });
 
+  it('refuses any change to the text, also one that decodes to the same bytes', () => {
+    const token = codec.encode(state);
+    const last = token.at(-1) as string;
+    // The MAC's 32 bytes leave 2 spare bits in its last character: a neighbour decodes the same.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sameBytes = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+    expect(Buffer.from(sameBytes.split('.')[1] as string, 'base64url')).toEqual(
+      Buffer.from(token.split('.')[1] as string, 'base64url'),
+    );
+    for (const changed of [`${token}!!`, `${token}=`, `${token.slice(0, 10)} ${token.slice(10)}`, sameBytes])
+      expect(() => codec.decode(changed, state.binding)).toThrow(CursorError);
+  });
+
   it('refuses a cursor issued for another binding (tenant or filters)', () => {
     const other = bindingOf({ tenant: 'b', severities: ['high'] });
     expect(() => codec.decode(codec.encode(state), other)).toThrow(/different query or tenant/);
