@@ -133,7 +133,7 @@ async function attempt(
   const started = performance.now();
   const secrets = secretValues(target.type, target.settings);
   const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-  const { selected, superseded } = await select(deps, target, adapter, alerts);
+  const { selected, superseded } = await selectAlerts(deps, target, adapter, alerts);
   const outgoing = adapter.format(selected, target.settings, {
     batchId: context.batchId,
     target: target.name,
@@ -219,7 +219,7 @@ async function attempt(
  * What an attempt sends: per-alert targets get each fingerprint's newest state; so do storm-mode
  * targets while over their rate limit, minus states older than one the target was already handed.
  */
-async function select(
+async function selectAlerts(
   deps: DeliverDeps,
   target: Target,
   adapter: AnyAdapter,
