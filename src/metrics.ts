@@ -232,6 +232,20 @@ export const publishFanoutSeconds = new Histogram({
   registers: [registry],
 });
 
+export const publishStormMode = new Gauge({
+  name: 'alertgate_publish_storm_mode',
+  help: "1 while a target's last delivery in this process found it in storm mode (over its rate limit), else 0.",
+  labelNames: ['target'] as const,
+  registers: [registry],
+});
+
+export const publishSuperseded = new Counter({
+  name: 'alertgate_publish_superseded_total',
+  help: 'Alerts not sent in storm mode because a newer state of the same fingerprint was sent or is pending.',
+  labelNames: ['target', 'integration'] as const,
+  registers: [registry],
+});
+
 export const publishDeadLettered = new Counter({
   name: 'alertgate_publish_dead_lettered_total',
   help: 'Deliveries moved to the publish dead-letter queue, by target and failure class.',

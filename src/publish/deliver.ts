@@ -7,7 +7,8 @@ import { type Breakers, isCircuitRejection } from './circuit.js';
 import { countsAgainstTarget, type TargetHealth } from './health.js';
 import type { DeliveryOutcome, RejectedPart, Target } from './model.js';
 import type { TargetRateLimiter } from './rate-limiter.js';
-import type { Outgoing } from './targets/adapter.js';
+import type { StormMode } from './storm.js';
+import type { AnyAdapter, Outgoing } from './targets/adapter.js';
 import type { HttpSender, Reply } from './targets/http.js';
 import { adapterFor, secretValues } from './targets/registry.js';
 
@@ -16,6 +17,7 @@ export interface DeliverDeps {
   health: TargetHealth;
   breakers: Breakers<DeliveryOutcome>;
   limiter: TargetRateLimiter;
+  storm: StormMode;
   /** Global bound on requests in flight across all targets. */
   limitRequests: <T>(send: () => Promise<T>) => Promise<T>;
   /** Per-delivery timeout when the target sets none, in ms. */
@@ -131,7 +133,8 @@ async function attempt(
   const started = performance.now();
   const secrets = secretValues(target.type, target.settings);
   const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-  const outgoing = adapter.format(adapter.perAlert ? newestPerFingerprint(alerts) : alerts, target.settings, {
+  const { selected, superseded } = await selectAlerts(deps, target, adapter, alerts);
+  const outgoing = adapter.format(selected, target.settings, {
     batchId: context.batchId,
     target: target.name,
     messageId: context.messageId,
@@ -147,13 +150,18 @@ async function attempt(
   let delivered = 0;
   let lastStatus: number | undefined;
   let stop = false;
+  let stormEntered = false;
 
   const sendOne = async (item: Outgoing<unknown>): Promise<void> => {
     if (stop) return void pending.push(...item.alerts);
     if (limit) {
       for (;;) {
-        const wait = await deps.limiter.take(target.name, limit);
+        const wait = await deps.limiter.take(target.name, limit, adapter.limitsAlerts ? item.alerts.length : 1);
         if (wait === 0) break;
+        if (adapter.stormMode && !stormEntered) {
+          stormEntered = true;
+          await deps.storm.enter(target.name);
+        }
         if (wait > MAX_INLINE_WAIT_MS || signal.aborted) {
           stop = true;
           throttledForMs = Math.max(throttledForMs, wait);
@@ -202,8 +210,28 @@ async function attempt(
         : throttledForMs > 0
           ? { kind: 'deferred', reason: 'throttled', retryAfterMs: throttledForMs, pending, rejected, durationMs }
           : { kind: 'failed', failure: (rejected[0] as RejectedPart).failure, pending, rejected, durationMs };
+  if (superseded > 0) outcome.superseded = superseded;
   await record(deps, target, outcome, { sent, delivered, knownFailures: context.knownFailures });
   return outcome;
+}
+
+/**
+ * What an attempt sends: per-alert targets get each fingerprint's newest state; so do storm-mode
+ * targets while over their rate limit, minus states older than one the target was already handed.
+ */
+async function selectAlerts(
+  deps: DeliverDeps,
+  target: Target,
+  adapter: AnyAdapter,
+  alerts: Alert[],
+): Promise<{ selected: Alert[]; superseded: number }> {
+  if (!adapter.stormMode) return { selected: adapter.perAlert ? newestPerFingerprint(alerts) : alerts, superseded: 0 };
+  const newest = await deps.storm.newest(target.name, newestPerFingerprint(alerts));
+  metrics.publishStormMode.set({ target: target.name }, newest ? 1 : 0);
+  if (!newest) return { selected: alerts, superseded: 0 };
+  const superseded = alerts.length - newest.length;
+  if (superseded > 0) metrics.publishSuperseded.inc({ target: target.name, integration: target.type }, superseded);
+  return { selected: newest, superseded };
 }
 
 /** Metrics and shared health for one attempt. Failed bookkeeping never fails the delivery. */

@@ -11,6 +11,7 @@ export const TARGET_TYPES = [
   'alertmanager',
   'teams',
   'email',
+  'keep',
 ] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
@@ -25,7 +26,7 @@ export interface Route {
   labels?: Record<string, string>;
 }
 
-/** Requests per second a target accepts, with a burst. */
+/** Requests per second a target accepts, with a burst (alerts per second for types limited in alerts: `keep`). */
 export interface RateLimit {
   perSecond: number;
   burst: number;
@@ -64,7 +65,7 @@ export interface RejectedPart {
  * dead-letter, wait) is decided in one place, outcome.ts. A per-alert target can end with both
  * `pending` alerts (to send again) and `rejected` parts (to dead-letter).
  */
-export type DeliveryOutcome =
+export type DeliveryOutcome = (
   | { kind: 'delivered'; statusCode?: number; durationMs: number }
   | {
       kind: 'failed';
@@ -84,7 +85,11 @@ export type DeliveryOutcome =
       pending: Alert[];
       rejected: RejectedPart[];
       durationMs: number;
-    };
+    }
+) & {
+  /** Alerts not sent in storm mode because a newer state of their fingerprint was sent or is pending. */
+  superseded?: number;
+};
 
 /** One target's line in a batch result (the shape the issue specifies). */
 export interface TargetResult {
@@ -99,6 +104,8 @@ export interface TargetResult {
   attempts: number;
   /** True while a retry of this target is queued. */
   retrying?: boolean;
+  /** Storm mode: alerts of this attempt replaced by a newer state of the same fingerprint (not sent). */
+  superseded?: number;
 }
 
 /** The result of fanning one batch out. `partial`: some targets succeeded and some did not. */

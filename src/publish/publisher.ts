@@ -14,6 +14,7 @@ import { PublishLog } from './publish-log.js';
 import type { DeliverJob } from './publish-queue.js';
 import { TargetRateLimiter } from './rate-limiter.js';
 import { createSettle } from './settle.js';
+import { StormMode } from './storm.js';
 import { TargetCatalog } from './target-catalog.js';
 import { loadTargetsFile } from './target-schema.js';
 import { HttpSender } from './targets/http.js';
@@ -35,6 +36,9 @@ type PublishConfig = Pick<
   | 'PUBLISH_CIRCUIT_HALF_OPEN_MS'
   | 'PUBLISH_TARGETS_REFRESH_MS'
 >;
+
+/** Storm mode lasts this long after a target's rate limit was last exceeded. */
+const STORM_QUIET_MS = 60_000;
 
 export interface PipelineOptions {
   /** Where retry jobs go; the fan-out cannot retry without it. */
@@ -77,6 +81,10 @@ export async function buildPublishPipeline(
     health,
     breakers,
     limiter: new TargetRateLimiter(redis, config.QUEUE_PREFIX),
+    storm: new StormMode(redis, config.QUEUE_PREFIX, {
+      quietMs: STORM_QUIET_MS,
+      memoryMs: config.PUBLISH_RETRY_WINDOW_MS,
+    }),
     limitRequests: (send) => limitRequests(send),
     defaultTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     stalledLimit: config.PUBLISH_STALLED_LIMIT,

@@ -112,6 +112,7 @@ function lineFor(target: Target, state: SettleState, outcome: DeliveryOutcome, n
     durationMs: outcome.durationMs,
     attempts: state.attemptsMade,
   };
+  if (outcome.superseded !== undefined) line.superseded = outcome.superseded;
   if (outcome.kind === 'delivered') {
     if (outcome.statusCode !== undefined) line.statusCode = outcome.statusCode;
     return line;

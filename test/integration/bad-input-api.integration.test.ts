@@ -24,7 +24,7 @@ import {
   UNSTORABLE_DATES,
   urlOf,
 } from '../support/bad-input.js';
-import { openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
+import { committedBatch, openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
 import { makeAlert } from '../support/publish.js';
 
 let stack: TestStack;
@@ -237,13 +237,12 @@ describe('a silence with a catastrophic regex', () => {
       }),
     });
     expect(created.statusCode, created.body).toBe(201);
-    const database = stack.services.database;
-    const publishable = createPublishGate(database.sql, new SilenceStore(database.db));
+    const publishable = createPublishGate(new SilenceStore(stack.services.database.db));
     // A backtracking engine needs 2^27 steps to find that this does not match: seconds.
     const alert = makeAlert(names.tenant, { labels: { team: `${'a'.repeat(27)}c` } });
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const allowed = await publishable([{ alert, change: 'new' }]);
+    const allowed = await publishable(committedBatch([alert]).alerts);
     await new Promise((resolve) => setTimeout(resolve, 50));
     delay.disable();
     expect(allowed.map((item) => item.alert.id)).toEqual([alert.id]);

@@ -136,7 +136,7 @@ describe('slow clients', () => {
       `X-API-KEY: ${key}\r\nContent-Length: 1000\r\n\r\n`;
     const outcome = await slowClient(strict.port, head, '{"name":"sta', 1);
     expectTimeoutAnswer(outcome);
-    expect(await queuedAlerts(strict.gateway.queues)).toEqual([]);
+    expect(await queuedAlerts(strict.gateway.ingestLog)).toEqual([]);
   });
 
   it('headers trickled byte by byte are cut off at HEADERS_TIMEOUT_MS with a 408', async () => {

@@ -8,6 +8,7 @@ import { uniqueTenant } from '../support/harness.js';
 import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
 import { alertmanagerContract } from '../support/receivers/alertmanager.js';
 import { type Contract, HttpReceiver } from '../support/receivers/http-receiver.js';
+import { keepContract } from '../support/receivers/keep.js';
 import { opsgenieContract } from '../support/receivers/opsgenie.js';
 import { pagerDutyContract } from '../support/receivers/pagerduty.js';
 import { rootlyContract } from '../support/receivers/rootly.js';
@@ -61,6 +62,12 @@ const HTTP_CASES: HttpCase[] = [
   },
   { type: 'alertmanager', contract: alertmanagerContract, settings: (url) => ({ url }), rejectionBody: /code/ },
   { type: 'teams', contract: teamsContract, settings: (url) => ({ url: `${url}/webhook` }), rejectionBody: /rejected/ },
+  {
+    type: 'keep',
+    contract: () => keepContract('keep-key'),
+    settings: (url) => ({ url, apiKey: 'keep-key' }),
+    rejectionBody: /detail/,
+  },
 ];
 
 let services: Services;

@@ -8,6 +8,7 @@ import type { Services } from '../../src/services.js';
 import { committedBatch, uniqueTenant, waitFor } from '../support/harness.js';
 import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
 import type { HttpReceiver } from '../support/receivers/http-receiver.js';
+import { keepContract } from '../support/receivers/keep.js';
 
 let services: Services;
 let publisher: Publisher;
@@ -57,6 +58,19 @@ async function webhookTarget(tenant: string, to: HttpReceiver, extra: Partial<Ta
     routes: [{ tenants: [tenant] }],
     settings: { url: `${to.url}/hook` },
     ...extra,
+  });
+  return name;
+}
+
+/** A Keep target routed to `tenant` only (Keep checks `apiKey` against the receiver's `keep-key`). */
+async function keepTarget(tenant: string, to: HttpReceiver, apiKey = 'keep-key'): Promise<string> {
+  const name = `keep-${Math.random().toString(36).slice(2, 10)}`;
+  scope.targets.push(name);
+  await publisher.pipeline.catalog.create({
+    name,
+    type: 'keep',
+    routes: [{ tenants: [tenant] }],
+    settings: { url: to.url, apiKey },
   });
   return name;
 }
@@ -190,5 +204,63 @@ describe('fan-out of committed batches through the publish queue', () => {
     publisher = await startPublisher(services, silentLog);
     await waitFor(() => slow.accepted.length === 1, 10_000);
     expect(slow.received).toHaveLength(2);
+  });
+});
+
+describe('a keep target beside other targets', () => {
+  const fingerprints = (body: unknown) => (body as { fingerprint: string }[]).map((alert) => alert.fingerprint);
+
+  it('Keep and a webhook receive the same batch; a Keep refusing the key makes it a partial success', async () => {
+    const tenant = freshTenant();
+    const [hook, keep, wrongKey] = [
+      await scope.receiver(),
+      await scope.receiver(keepContract('keep-key')),
+      await scope.receiver(keepContract('keep-key')),
+    ];
+    const hookName = await webhookTarget(tenant, hook);
+    const keepName = await keepTarget(tenant, keep);
+    const wrongName = await keepTarget(tenant, wrongKey, 'not-the-key');
+    const alerts = [makeAlert(tenant), makeAlert(tenant, { status: 'resolved' })];
+    await commit(alerts);
+
+    await waitFor(() => hook.accepted.length === 1 && keep.accepted.length === 1);
+    expect(fingerprints(keep.accepted[0]?.json)).toEqual(alerts.map((alert) => alert.fingerprint));
+    const entry = await loggedBatch(hookName);
+    expect(entry).toMatchObject({ total: 3, succeeded: 2, failed: 1, partial: true, alerts: 2 });
+    expect(entry.results.find((line) => line.target === keepName)).toMatchObject({
+      ok: true,
+      type: 'keep',
+      statusCode: 202,
+    });
+    expect(entry.results.find((line) => line.target === wrongName)).toMatchObject({
+      ok: false,
+      statusCode: 401,
+      errorClass: 'permanent',
+    });
+    const letters = await publisher.pipeline.deadLetters.list({ target: wrongName, limit: 10 });
+    expect(letters.entries[0]).toMatchObject({
+      statusCode: 401,
+      responseBody: expect.stringContaining('Invalid API Key'),
+    });
+    expect(wrongKey.received).toHaveLength(1); // permanent: not retried
+  });
+
+  it('retries only Keep while it is down or throttling; Keep then gets each alert once', async () => {
+    const tenant = freshTenant();
+    const contract = keepContract('keep-key');
+    const [hook, keep] = [await scope.receiver(), await scope.receiver(contract)];
+    keep.next({ kind: 'server-error', status: 503 }, { kind: 'throttle', retryAfterSeconds: 1 });
+    await webhookTarget(tenant, hook);
+    const keepName = await keepTarget(tenant, keep);
+    const alert = makeAlert(tenant);
+    await commit([alert]);
+
+    await waitFor(() => keep.accepted.length === 1, 10_000);
+    expect(keep.received).toHaveLength(3);
+    expect((keep.received[2]?.at as number) - (keep.received[1]?.at as number)).toBeGreaterThanOrEqual(1000);
+    expect(contract.occurrences.get(alert.fingerprint)).toBe(1);
+    const entry = await loggedBatch(keepName, (e) => e.results.every((line) => line.ok));
+    expect(entry.results.find((line) => line.target === keepName)).toMatchObject({ ok: true, attempts: 3 });
+    expect(hook.received).toHaveLength(1);
   });
 });

@@ -10,7 +10,7 @@ import { openServices, type Services } from '../../src/services.js';
 import type { Db } from '../../src/store/db.js';
 import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
 import { silentLog, testConfig } from './harness.js';
-import { HttpReceiver } from './receivers/http-receiver.js';
+import { type Contract, HttpReceiver } from './receivers/http-receiver.js';
 import { webhookContract } from './receivers/webhook.js';
 
 /** A canonical alert for tenant `tenant`; fields overridable. */
@@ -80,9 +80,9 @@ export class PublishTestScope {
   readonly tenants: string[] = [];
   private readonly receivers: HttpReceiver[] = [];
 
-  /** A started webhook receiver, closed by closeReceivers(). */
-  async receiver(): Promise<HttpReceiver> {
-    const started = await new HttpReceiver(webhookContract()).start();
+  /** A started receiver (a webhook unless another contract is given), closed by closeReceivers(). */
+  async receiver(contract: Contract = webhookContract()): Promise<HttpReceiver> {
+    const started = await new HttpReceiver(contract).start();
     this.receivers.push(started);
     return started;
   }

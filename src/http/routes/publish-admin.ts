@@ -43,6 +43,9 @@ const ResultLine = Type.Object({
   durationMs: Type.Integer(),
   attempts: Type.Integer(),
   retrying: Type.Optional(Type.Boolean()),
+  superseded: Type.Optional(
+    Type.Integer({ description: 'Storm mode: alerts not sent because a newer state of their fingerprint was.' }),
+  ),
 });
 
 const LogEntry = Type.Object({

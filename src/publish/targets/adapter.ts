@@ -41,6 +41,10 @@ export interface TargetAdapter<Settings, Request> {
   defaultRateLimit?: RateLimit;
   /** One request per alert (the API takes no arrays): only each fingerprint's newest state is sent. */
   perAlert: boolean;
+  /** The rate limit counts alerts, not requests: a request takes one token per alert it carries. */
+  limitsAlerts?: boolean;
+  /** Over its rate limit the target gets only each fingerprint's newest state (storm.ts). */
+  stormMode?: boolean;
   format(alerts: Alert[], settings: Settings, context: FormatContext): Outgoing<Request>[];
   send(request: Request, settings: Settings, io: SendIo): Promise<Reply>;
 }

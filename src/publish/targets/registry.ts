@@ -3,6 +3,7 @@ import type { TargetType } from '../model.js';
 import type { AnyAdapter } from './adapter.js';
 import { alertmanagerAdapter } from './alertmanager.js';
 import { emailAdapter } from './email.js';
+import { keepAdapter } from './keep.js';
 import { opsgenieAdapter } from './opsgenie.js';
 import { pagerDutyAdapter } from './pagerduty.js';
 import { rootlyAdapter } from './rootly.js';
@@ -20,6 +21,7 @@ export const TARGET_ADAPTERS: Readonly<Record<TargetType, AnyAdapter>> = {
   alertmanager: alertmanagerAdapter,
   teams: teamsAdapter,
   email: emailAdapter,
+  keep: keepAdapter,
 };
 
 export function adapterFor(type: TargetType): AnyAdapter {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { SEVERITIES, STATUSES } from '../../../src/alert/alert.js';
 import { signStandardWebhook } from '../../../src/auth/standard-webhooks.js';
 import { newestPerFingerprint } from '../../../src/publish/deliver.js';
 import type { FormatContext } from '../../../src/publish/targets/adapter.js';
 import { alertmanagerAlert, labelName } from '../../../src/publish/targets/alertmanager.js';
 import { formatMail } from '../../../src/publish/targets/email.js';
+import { keepAlert } from '../../../src/publish/targets/keep.js';
 import { opsgenieRequest } from '../../../src/publish/targets/opsgenie.js';
 import { pagerDutyDedupKey, pagerDutyEvent } from '../../../src/publish/targets/pagerduty.js';
 import {
@@ -141,6 +143,29 @@ describe('email', () => {
     expect(mail.subject).toMatch(/^\[CRITICAL\] 2 alerts/);
     expect(mail.html).toContain('&#60;b&#62;');
     expect(mail.text).toContain('HighLatency');
+  });
+});
+
+describe('keep', () => {
+  it("maps every status and severity to Keep's string of the same meaning", () => {
+    for (const status of STATUSES) expect(keepAlert(makeAlert('t', { status })).status).toBe(status);
+    for (const severity of SEVERITIES) expect(keepAlert(makeAlert('t', { severity })).severity).toBe(severity);
+  });
+
+  it('limits in alerts (default 50/s) and enters storm mode when over it', () => {
+    const adapter = TARGET_ADAPTERS.keep;
+    expect(adapter).toMatchObject({ perAlert: false, limitsAlerts: true, stormMode: true });
+    expect(adapter.defaultRateLimit).toEqual({ perSecond: 50, burst: 50 });
+    const settings = validateSettings('keep', { url: 'https://keep.example.com/', apiKey: 'k-123' });
+    expect(settings).toMatchObject({ ok: true, settings: { maxAlertsPerRequest: 50 } });
+    const [item] = adapter.format([makeAlert('t')], settings.ok ? settings.settings : {}, context) as {
+      request: { url: string };
+    }[];
+    expect(item?.request.url).toBe('https://keep.example.com/alerts/event');
+    expect(redactSettings('keep', { url: 'https://keep.example.com', apiKey: 'k-123' })).toEqual({
+      url: 'https://keep.example.com',
+      apiKey: '***',
+    });
   });
 });
 
