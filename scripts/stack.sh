@@ -2,7 +2,9 @@
 # Local stack for development and tests: PostgreSQL 15, Redis 7 and Elasticsearch 8 core on 127.0.0.1.
 # Usage: scripts/stack.sh up|down|status
 # Installs what is missing (Debian packages, the Elasticsearch zip from Maven Central), keeps all
-# data under $STACK_DIR (default: .stack in the project) and is safe to run repeatedly.
+# data under $STACK_DIR (default: .stack in the project) and is safe to run repeatedly. Long steps
+# show their progress on stderr (scripts/progress.sh). Each service runs in a session of its own,
+# so it outlives the terminal or process group (`npm start`, Ctrl-C) that started it.
 set -euo pipefail
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +16,9 @@ ES_PORT="${ES_PORT:-59200}"
 ES_VERSION="${ES_VERSION:-8.19.21}"
 PG_BIN="/usr/lib/postgresql/15/bin"
 ES_HOME="$STACK_DIR/elasticsearch-$ES_VERSION"
+MAVEN_REPO="${MAVEN_REPO:-$HOME/.m2/repository}"
+# shellcheck source=scripts/progress.sh
+source "$PROJECT_DIR/scripts/progress.sh"
 
 log() { printf 'stack: %s\n' "$*" >&2; }
 fail() { printf 'stack: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -32,8 +37,24 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  APT_STATUS="$(mktemp)"
+  run_step "apt-get update" apt_detail apt-get update -q -o APT::Status-Fd=3 3>"$APT_STATUS" \
+    || fail "apt-get update failed"
+  run_step "apt-get install" apt_detail \
+    apt-get install -y -q --no-install-recommends -o APT::Status-Fd=3 "${missing[@]}" 3>"$APT_STATUS" \
+    || fail "could not install ${missing[*]}"
+  rm -f "$APT_STATUS"
+}
+
+# apt's machine-readable progress (APT::Status-Fd): "dlstatus:<n>:<percent>:Retrieving file 3 of 40"
+# while downloading, "pmstatus:<package>:<percent>:Unpacking <package> (…)" while installing.
+apt_detail() {
+  local kind percent message
+  IFS=: read -r kind _ percent message < <(tail -n 1 "$APT_STATUS") || return 0
+  case "$kind" in
+    dlstatus) printf 'downloading %s%% (%s)' "${percent%%.*}" "$message" ;;
+    pmstatus) printf 'installing %s%% (%s)' "${percent%%.*}" "$message" ;;
+  esac
 }
 
 java_home() {
@@ -66,15 +87,16 @@ pg_up() {
     return
   fi
   if [ ! -s "$data/PG_VERSION" ]; then
-    log "initializing PostgreSQL cluster in $data"
     mkdir -p "$data" && chown "$STACK_USER" "$data" && chmod 700 "$data"
-    as_user "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    run_step "initializing PostgreSQL cluster in $data" - \
+      as_user "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+      || fail "initdb failed for $data"
   fi
   if ! as_user "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-    as_user "$PG_BIN/pg_ctl" -D "$data" -l "$STACK_DIR/postgres.log" -w -t 60 start \
+    run_step "starting PostgreSQL on 127.0.0.1:$PG_PORT" - \
+      as_user setsid --wait "$PG_BIN/pg_ctl" -D "$data" -l "$STACK_DIR/postgres.log" -w -t 60 start \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $data -c max_connections=300 -c shared_buffers=512MB -c synchronous_commit=on -c default_toast_compression=lz4" \
-      >/dev/null || fail "PostgreSQL did not start; see $STACK_DIR/postgres.log"
+      || fail "PostgreSQL did not start; see $STACK_DIR/postgres.log"
   fi
   "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -t 30 >/dev/null || fail "PostgreSQL is not ready; see $STACK_DIR/postgres.log"
   pg_ensure_database
@@ -104,7 +126,7 @@ redis_up() {
   if redis_status; then return; fi
   log "starting Redis on 127.0.0.1:$REDIS_PORT (AOF, appendfsync everysec)"
   mkdir -p "$STACK_DIR/redis" && chown "$STACK_USER" "$STACK_DIR/redis"
-  as_user redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
+  as_user setsid --wait redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
     --appendonly yes --appendfsync everysec --save '' --maxmemory-policy noeviction \
     --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis.log"
   local i
@@ -121,25 +143,59 @@ redis_down() {
 redis_status() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
 # --- Elasticsearch ------------------------------------------------------------------------------
+ES_ARTIFACT_PATH="org/elasticsearch/distribution/integ-test-zip/elasticsearch/$ES_VERSION"
+
 es_install() {
   [ -x "$ES_HOME/bin/elasticsearch" ] && return
   local artifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
-  log "fetching Elasticsearch $ES_VERSION from Maven Central ($artifact)"
+  # The size Maven Central announces, for "x of y MB"; left out when it cannot be asked.
+  ES_ZIP_BYTES="$(curl -fsSI --max-time 5 "https://repo.maven.apache.org/maven2/$ES_ARTIFACT_PATH/elasticsearch-$ES_VERSION.zip" 2>/dev/null \
+    | awk 'tolower($1) == "content-length:" { print $2 + 0 }')" || ES_ZIP_BYTES=""
   mkdir -p "$STACK_DIR/downloads"
-  mvn -q -B dependency:copy -Dartifact="$artifact" -DoutputDirectory="$STACK_DIR/downloads" >/dev/null \
+  log "fetching $artifact"
+  run_step "downloading Elasticsearch $ES_VERSION from Maven Central" es_download_detail es_fetch "$artifact" \
     || fail "could not fetch $artifact with Maven"
-  unzip -q -o "$STACK_DIR/downloads/elasticsearch-$ES_VERSION.zip" -d "$STACK_DIR"
+  run_step "unpacking Elasticsearch" es_unpack_detail \
+    unzip -q -o "$STACK_DIR/downloads/elasticsearch-$ES_VERSION.zip" -d "$STACK_DIR" \
+    || fail "could not unpack $STACK_DIR/downloads/elasticsearch-$ES_VERSION.zip"
   chown -R "$STACK_USER" "$ES_HOME"
 }
+
+# Maven in batch mode without colours; Maven 3.8 still writes stray ESC[0m resets, removed here so
+# its output (shown when it fails) is plain text.
+es_fetch() {
+  mvn -B -Dstyle.color=never dependency:copy -Dartifact="$1" -DoutputDirectory="$STACK_DIR/downloads" 2>&1 \
+    | sed 's/\x1b\[[0-9;]*m//g'
+}
+
+# Bytes of the zip in Maven's local repository so far (Maven downloads it there, then copies it);
+# before the first byte, Maven is still starting and resolving its dependency plugin.
+es_download_detail() {
+  local sizes bytes
+  sizes="$(find "$MAVEN_REPO/$ES_ARTIFACT_PATH" -maxdepth 1 -name "elasticsearch-$ES_VERSION.zip*" ! -name '*.sha1' \
+    -printf '%s\n' 2>/dev/null)"
+  if [ -z "$sizes" ]; then
+    printf 'Maven starting'
+    return
+  fi
+  bytes="$(awk '{ sum += $1 } END { print sum + 0 }' <<<"$sizes")"
+  printf '%s' "$(megabytes "$bytes")"
+  if [ -n "${ES_ZIP_BYTES:-}" ]; then printf ' of %s' "$(megabytes "$ES_ZIP_BYTES")"; fi
+}
+
+es_unpack_detail() { printf '%s written' "$(megabytes "$(du -sb "$ES_HOME" 2>/dev/null | cut -f1)")"; }
 
 es_up() {
   if es_status; then return; fi
   es_install
   mkdir -p "$STACK_DIR/es-data" "$STACK_DIR/es-logs"
   chown "$STACK_USER" "$STACK_DIR/es-data" "$STACK_DIR/es-logs"
-  log "starting Elasticsearch $ES_VERSION on 127.0.0.1:$ES_PORT"
+  run_step "starting Elasticsearch $ES_VERSION on 127.0.0.1:$ES_PORT" es_start_detail es_start
+}
+
+es_start() {
   as_user env ES_JAVA_HOME="$(java_home)" ES_JAVA_OPTS="${ES_JAVA_OPTS:--Xms512m -Xmx512m}" \
-  "$ES_HOME/bin/elasticsearch" -d -p "$STACK_DIR/es.pid" \
+  setsid --wait "$ES_HOME/bin/elasticsearch" -d -p "$STACK_DIR/es.pid" \
     -E discovery.type=single-node -E network.host=127.0.0.1 -E http.port="$ES_PORT" \
     -E xpack.security.enabled=false -E path.data="$STACK_DIR/es-data" -E path.logs="$STACK_DIR/es-logs" \
     -E cluster.routing.allocation.disk.threshold_enabled=false \
@@ -147,6 +203,14 @@ es_up() {
   local i
   for i in $(seq 1 120); do es_status && return; sleep 1; done
   fail "Elasticsearch did not reach yellow within 120 s; see $STACK_DIR/es-logs"
+}
+
+es_start_detail() {
+  if curl -fsS --max-time 1 "http://127.0.0.1:$ES_PORT/" >/dev/null 2>&1; then
+    echo 'node answering, waiting for cluster health yellow'
+  else
+    echo 'node starting (JVM, plugins, cluster state)'
+  fi
 }
 
 es_down() {

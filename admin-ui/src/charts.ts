@@ -3,8 +3,19 @@ import uPlot from 'uplot';
 /** Points kept per chart: five minutes at one snapshot a second. */
 const WINDOW = 300;
 const TIME_INCREMENTS = [1, 2, 5, 10, 15, 30, 60, 120, 300];
+/** Least pixels between two time ticks: a label ("21:04:05", about 55 px) plus a gap. */
+const TIME_LABEL_SPACE = 90;
 /** 1, 2, 5, 10, 20, 50, … */
 const COUNT_INCREMENTS = Array.from({ length: 30 }, (_, i) => ([1, 2, 5][i % 3] as number) * 10 ** Math.floor(i / 3));
+
+/** A tick's wall-clock time; seconds only when the ticks are less than a minute apart. */
+function clockLabel(epochSeconds: number, incrementSeconds: number): string {
+  return new Date(epochSeconds * 1000).toLocaleTimeString('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(incrementSeconds < 60 ? { second: '2-digit' } : {}),
+  });
+}
 
 export interface SeriesSpec {
   label: string;
@@ -44,9 +55,11 @@ export class RollingChart {
             stroke: axisColor,
             grid,
             ticks: grid,
-            // Whole seconds at least, labelled as wall-clock time (not uPlot's sub-second ticks).
+            // Whole seconds at least (not uPlot's sub-second ticks), labelled as 24-hour wall-clock
+            // time, and ticks at least TIME_LABEL_SPACE apart so labels never run into each other.
             incrs: TIME_INCREMENTS,
-            values: (_u, values) => values.map((v) => new Date(v * 1000).toLocaleTimeString()),
+            space: TIME_LABEL_SPACE,
+            values: (_u, values, _axis, _space, increment) => values.map((v) => clockLabel(v, increment)),
           },
           {
             stroke: axisColor,

@@ -111,6 +111,7 @@ export class Panels {
 
   render(snapshot: AdminSnapshot): void {
     this.header(snapshot);
+    this.windows(snapshot.windows);
     this.tiles(snapshot);
     this.ingestChart.push(snapshot.at, [snapshot.ingest.alertsPerSecond, snapshot.ingest.rejectedPerSecond]);
     this.queueChart.push(snapshot.at, [snapshot.queues?.depth ?? 0, snapshot.queues?.lagP99Seconds ?? 0]);
@@ -139,6 +140,19 @@ export class Panels {
     setText(health, snapshot.health.status);
     setState(health, 'state', snapshot.health.status);
     setText(byId('health-reasons'), snapshot.health.reasons.map((reason) => reason.message).join(' · '));
+  }
+
+  /**
+   * Rates are trailing averages: the tiles and the ingest chart over a short window (a step in
+   * load shows in full after that long), the provider table over a longer one. Say which.
+   */
+  private windows({ liveSeconds, tableSeconds }: AdminSnapshot['windows']): void {
+    for (const label of document.querySelectorAll('[data-window="live"]'))
+      setText(label, `avg. of last ${liveSeconds} s`);
+    setText(
+      byId('providers-window'),
+      `rates per second averaged over the last ${tableSeconds} s (the tiles: last ${liveSeconds} s); counts over the last ${tableSeconds} s`,
+    );
   }
 
   private tiles(snapshot: AdminSnapshot): void {

@@ -31,6 +31,9 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** Where the OpenAPI document is served (README, Swagger UI at /docs). */
+export const OPENAPI_DOCUMENT_PATH = '/docs/openapi.json';
+
 /** Routes registered without a response schema would be missing from the OpenAPI document. */
 function requireDocumentedRoutes(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
@@ -108,8 +111,12 @@ export async function createApp(
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The UI reads the document from its documented address (`/docs/json` stays as the plugin's alias).
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { urls: [{ url: OPENAPI_DOCUMENT_PATH, name: 'Alertgate' }] },
+  });
+  app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -10,3 +10,8 @@ export const ErrorBody = Type.Object(
   },
   { $id: 'ErrorBody' },
 );
+
+/** ErrorBody documented for one status of a route, saying when the route answers it. */
+export function errorResponse(description: string) {
+  return Type.Object(ErrorBody.properties, { description });
+}

@@ -6,7 +6,7 @@ import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { parseTimestamp } from '../alert/time.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
-import { isRecord, lookup, parseObject, prefixCanonical, toJsonLabelRecord } from './support.js';
+import { isRecord, lookup, nonEmpty, parseObject, prefixCanonical, toJsonLabelRecord } from './support.js';
 
 /** `{key, value}` pairs of the body's `fields` list; values are usually strings, sometimes not. */
 const field = Type.Object({ key: Type.String(), value: Type.Unknown() });
@@ -87,10 +87,15 @@ function toDraft(payload: CoralogixPayload, ctx: NormalizeContext): AlertDraft {
     source: ['coralogix'],
     service: null,
     environment: null,
-    url: null,
+    url: alertLink(body),
     labels: labelsFrom(Object.hasOwn(fields, 'text') ? fields.text : fields.labels),
     extra,
   };
+}
+
+/** Keep leaves `url` empty; the alert's insight page (else its logs) is the link to follow. */
+function alertLink(body: Record<string, unknown>): string | null {
+  return nonEmpty(body.alert_url) ?? nonEmpty(body.log_url);
 }
 
 /**

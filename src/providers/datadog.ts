@@ -7,7 +7,7 @@ import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import { fieldsFingerprint } from '../alert/fingerprint.js';
 import { fromEpochMillis } from '../alert/time.js';
 import type { NormalizeResult, ProviderAdapter } from './adapter.js';
-import { lookup, omit, toLabelRecord } from './support.js';
+import { lookup, nonEmpty, omit, toLabelRecord } from './support.js';
 
 const FINGERPRINT_FIELDS = ['groups', 'monitor_id'] as const;
 
@@ -95,13 +95,22 @@ export const datadogAdapter: ProviderAdapter<DatadogPayload> = {
       source: ['datadog'],
       service: typeof tags.service === 'string' ? tags.service : null,
       environment: null,
-      url: payload.url ?? null,
+      url: alertLink(payload, details),
       labels: toLabelRecord(tags),
       extra,
     };
     return { kind: 'alerts', alerts: [draft] };
   },
 };
+
+/**
+ * The template's `url`; else `link` (where Datadog's default payload puts $LINK), else the monitor
+ * status link in the rendered body.
+ */
+function alertLink(payload: DatadogPayload, details: AlertDetails): string | null {
+  const raw: Record<string, unknown> = payload;
+  return nonEmpty(payload.url) ?? nonEmpty(raw.link) ?? nonEmpty(details.monitor_status_url);
+}
 
 /** $TAGS ("k:v,monitor,k2:v2") → {k: v}; bare tags (the `monitor` marker) carry no value and are dropped. */
 function parseTags(tags: DatadogPayload['tags']): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { sha256Hex } from '../alert/hash.js';
 import { pythonJsonDumps } from '../alert/python-json.js';
 import type { NormalizeContext, NormalizeResult, ProviderAdapter } from './adapter.js';
 import { copyLabelsToAttributes } from './prometheus.js';
-import { lookup, omit, text, toLabelRecord } from './support.js';
+import { lookup, nonEmpty, omit, text, toLabelRecord } from './support.js';
 
 const unifiedAlertSchema = Type.Object({
   labels: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -112,7 +112,7 @@ function unifiedDraft(alert: UnifiedAlert, group: Omit<UnifiedPayload, 'alerts'>
     source: ['grafana'],
     service: null,
     environment: text(labels.deployment_environment ?? labels.environment ?? 'unknown'),
-    url: absolute(alert.generatorURL, group.externalURL),
+    url: absolute(alertLink(alert), group.externalURL),
     labels: toLabelRecord(labels),
     extra,
   };
@@ -132,6 +132,12 @@ function unifiedFingerprint(alert: UnifiedAlert, labels: Record<string, unknown>
   return sha256Hex(`${text(raw.alertname) ?? ''}${text(raw.service) ?? ''}`);
 }
 
+/** The rule's page (what Keep links); without one, the panel or dashboard the alert sits on. */
+function alertLink(alert: UnifiedAlert): string | null {
+  const raw: Record<string, unknown> = alert;
+  return nonEmpty(alert.generatorURL) ?? nonEmpty(raw.panelURL) ?? nonEmpty(raw.dashboardURL);
+}
+
 function legacyDraft(payload: LegacyPayload, ctx: NormalizeContext): AlertDraft {
   const ruleId = payload.ruleId === undefined ? '' : String(payload.ruleId);
   const raw: Record<string, unknown> = payload;
@@ -148,7 +154,7 @@ function legacyDraft(payload: LegacyPayload, ctx: NormalizeContext): AlertDraft 
     source: ['grafana'],
     service: null,
     environment: null,
-    url: null,
+    url: payload.ruleUrl || null,
     labels: {
       metric: text(raw.metric) ?? '',
       ruleId,
@@ -161,8 +167,8 @@ function legacyDraft(payload: LegacyPayload, ctx: NormalizeContext): AlertDraft 
 }
 
 /** Resolves a Grafana-relative link ("/alerting/…") against the notification's externalURL. */
-function absolute(link: string | undefined, base: string | undefined): string | null {
-  if (link === undefined || link === '') return null;
+function absolute(link: string | null | undefined, base: string | undefined): string | null {
+  if (link === undefined || link === null || link === '') return null;
   if (!base || /^[a-z][a-z0-9+.-]*:/i.test(link)) return link;
   try {
     return new URL(link, base).toString();

@@ -6,7 +6,7 @@
 import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
 import type { NormalizeContext, ProviderAdapter } from './adapter.js';
-import { get, lookup, omit, text, toLabelRecord } from './support.js';
+import { get, lookup, nonEmpty, omit, text, toLabelRecord } from './support.js';
 
 const alertSchema = Type.Object({
   labels: Type.Object({ alertname: Type.String() }),
@@ -107,6 +107,8 @@ function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, 
     extra,
   };
   copyLabelsToAttributes(draft, labels);
+  // Keep leaves `url` empty and keeps the link only as extra.generatorURL; a `url` label wins.
+  draft.url ??= nonEmpty(raw.generatorURL);
   for (const key of ['value', 'instance', 'job']) {
     if (!Object.hasOwn(extra, key)) extra[key] = '';
   }

@@ -167,6 +167,18 @@ describe('admin page', () => {
     // In-page code as strings: the test's own TypeScript has no DOM types.
     expect(await page.evaluate("sessionStorage.getItem('alertgate.adminKey')")).toBe(adminKey);
 
+    // Every rate names the trailing window it averages over: 10 s on the tiles and the ingest chart,
+    // a minute in the provider table, so their figures can differ.
+    for (const tile of ['#tile-ingest', '#tile-bytes', '#tile-rejected']) {
+      expect(await text(`${tile} .window`)).toBe('avg. of last 10 s');
+    }
+    expect(await text('figure:has(#chart-ingest) figcaption')).toBe(
+      'Ingest and 429s per second, each point avg. of last 10 s',
+    );
+    expect(await text('#providers-window')).toBe(
+      'rates per second averaged over the last 60 s (the tiles: last 10 s); counts over the last 60 s',
+    );
+
     // Keep handles on nodes: in-place updates must leave them attached (no re-render, no flicker).
     await page.evaluate(
       "window.tileNode = document.querySelector('#tile-ingest .value'); window.chartNode = document.querySelector('#chart-ingest canvas')",

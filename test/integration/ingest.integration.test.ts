@@ -310,3 +310,60 @@ describe('provider listing and Netdata challenge', () => {
     expect((await gateway.app.inject({ method: 'GET', url: '/alerts/event/netdata' })).statusCode).toBe(400);
   });
 });
+
+describe('OpenAPI document of the ingest routes', () => {
+  const INGEST_PATHS = [
+    '/alerts/event',
+    '/api/v1/alerts/event',
+    '/alerts/event/{provider_type}',
+    '/api/v1/alerts/event/{provider_type}',
+  ];
+  const MEDIA_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
+
+  interface Operation {
+    requestBody?: { content: Record<string, unknown> };
+    responses: Record<string, { description: string }>;
+  }
+
+  async function ingestOperations(url: string): Promise<Operation[]> {
+    const response = await gateway.app.inject({ method: 'GET', url });
+    expect(response.statusCode).toBe(200);
+    const paths = response.json().paths as Record<string, { post: Operation }>;
+    return INGEST_PATHS.map((path) => paths[path]?.post as Operation);
+  }
+
+  it('lists the accepted media types of the request body', async () => {
+    for (const operation of await ingestOperations('/docs/openapi.json')) {
+      expect(Object.keys(operation.requestBody?.content ?? {}).sort()).toEqual([...MEDIA_TYPES].sort());
+    }
+  });
+
+  it('describes every status, 415 naming the accepted types', async () => {
+    for (const operation of await ingestOperations('/docs/openapi.json')) {
+      expect(Object.keys(operation.responses).sort()).toEqual(
+        ['202', '400', '401', '403', '404', '413', '415', '422', '429', '503'].sort(),
+      );
+      for (const response of Object.values(operation.responses))
+        expect(response.description).not.toBe('Default Response');
+      expect(operation.responses['415']?.description).toMatch(/application\/json.*text\/plain.*x-www-form-urlencoded/);
+    }
+  });
+
+  it('accepts every documented media type and answers 415 for another', async () => {
+    const keepAlert = { name: 'media-type' };
+    const asText = await post('/alerts/event', keepAlert, { 'content-type': 'text/plain; charset=utf-8' });
+    const asForm = await post('/alerts/event', 'name=media-type', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    const asJson = await post('/alerts/event', keepAlert);
+    const asXml = await post('/alerts/event', '<alert/>', { 'content-type': 'application/xml' });
+    expect([asText.statusCode, asForm.statusCode, asJson.statusCode, asXml.statusCode]).toEqual([202, 202, 202, 415]);
+    expect(asForm.json().accepted).toBe(1);
+  });
+
+  it('serves the same document to the Swagger UI, which reads it from /docs/openapi.json', async () => {
+    const initializer = await gateway.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+    expect(initializer.body).toContain('"/docs/openapi.json"');
+    expect(await ingestOperations('/docs/json')).toEqual(await ingestOperations('/docs/openapi.json'));
+  });
+});

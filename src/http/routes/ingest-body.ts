@@ -1,6 +1,31 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { ApiError } from '../errors.js';
 import { createJsonBodyParser, decodeUtf8, type JsonLimits } from '../json-body.js';
+
+/**
+ * The request body as the parsers below accept it, for the OpenAPI document: `payload` says what
+ * the route expects. The schemas constrain nothing; the provider's adapter checks the shape (422).
+ */
+export function ingestRequestBody(payload: string) {
+  return {
+    content: {
+      'application/json': {
+        schema: Type.Unknown({ description: `${payload}. Any application/*+json type is read the same way.` }),
+      },
+      'text/plain': {
+        schema: Type.Unknown({
+          description: `${payload}, parsed as JSON whatever the declared type (AWS SNS posts JSON as text/plain).`,
+        }),
+      },
+      'application/x-www-form-urlencoded': {
+        schema: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]), {
+          description: 'Form fields as an object of strings (a repeated field becomes an array), as Keep reads forms.',
+        }),
+      },
+    },
+  };
+}
 
 /**
  * Body parsing for webhook routes. Like Keep, JSON is tried whatever the declared type says (SNS

@@ -16,9 +16,9 @@ import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
 import { ApiError, dependencyUnavailable } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
-import { ErrorBody } from '../schemas.js';
+import { errorResponse } from '../schemas.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
-import { registerIngestBodyParsers } from './ingest-body.js';
+import { ingestRequestBody, registerIngestBodyParsers } from './ingest-body.js';
 
 export interface IngestDeps {
   registry: ProviderRegistry;
@@ -48,25 +48,40 @@ const IngestQuery = Type.Object({
   api_key: Type.Optional(Type.String({ description: 'API key, when no header can be set.' })),
 });
 
-const Accepted = Type.Object({
-  task_name: Type.String({ description: "Keep's field: the request id." }),
-  requestId: Type.String(),
-  accepted: Type.Integer({ description: 'Alerts durably enqueued.' }),
-  skipped: Type.Array(Type.String(), { description: 'Payload items deliberately ignored, with the reason.' }),
-});
+const Accepted = Type.Object(
+  {
+    task_name: Type.String({ description: "Keep's field: the request id." }),
+    requestId: Type.String(),
+    accepted: Type.Integer({ description: 'Alerts durably enqueued.' }),
+    skipped: Type.Array(Type.String(), { description: 'Payload items deliberately ignored, with the reason.' }),
+  },
+  { description: 'Every alert of the payload is held in Redis (accepted), or was deliberately skipped.' },
+);
 
 const SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }, { basic: [] }];
 
 const errorResponses = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  422: ErrorBody,
-  429: ErrorBody,
-  503: ErrorBody,
+  400: errorResponse(
+    'Malformed or empty JSON, a body that is not UTF-8, a number overflowing to Infinity, a `__proto__` key, or a bad query parameter.',
+  ),
+  401: errorResponse(
+    'Missing or unknown API key, or a signed key whose request signature is missing, invalid, expired or replayed.',
+  ),
+  403: errorResponse('The API key may not post alerts of this provider (or is an admin key).'),
+  404: errorResponse('Unknown provider type; `details.supported` lists the supported ones.'),
+  413: errorResponse(
+    'Body larger than BODY_LIMIT_BYTES, nested deeper than JSON_MAX_DEPTH, an array longer than JSON_MAX_ARRAY_LENGTH, or more alerts than MAX_ALERTS_PER_REQUEST.',
+  ),
+  415: errorResponse(
+    'Unsupported Content-Type: send JSON (application/json, application/*+json or text/plain) or a form (application/x-www-form-urlencoded).',
+  ),
+  422: errorResponse(
+    "The payload does not have the provider's shape (`details` names the failing path), or an alert time is out of the accepted window.",
+  ),
+  429: errorResponse(
+    'Rate limit of the key and provider exceeded, or ingestion is shedding load (backpressure); retry after `Retry-After` seconds.',
+  ),
+  503: errorResponse('The queue (Redis) is unavailable: nothing was accepted; retry after `Retry-After` seconds.'),
 };
 
 /** Keep-compatible ingestion: POST /alerts/event[/{provider_type}], also under /api/v1. */
@@ -102,7 +117,7 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
     });
 
     for (const prefix of ['', '/api/v1']) {
-      const routeOptions = (summary: string, params?: ReturnType<typeof Type.Object>) => ({
+      const routeOptions = (summary: string, payload: string, params?: ReturnType<typeof Type.Object>) => ({
         onRequest: deps.authenticate,
         config: { rateLimit: {} },
         schema: {
@@ -111,17 +126,22 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
           security: SECURITY,
           querystring: IngestQuery,
           ...(params ? { params } : {}),
+          body: ingestRequestBody(payload),
           response: { 202: Accepted, ...errorResponses },
         },
       });
       scope.post(
         `${prefix}/alerts/event`,
-        routeOptions('Ingest alerts in Keep format (object or array)'),
+        routeOptions('Ingest alerts in Keep format (object or array)', 'One alert in Keep format, or an array of them'),
         (request, reply) => ingest(request, reply, deps),
       );
       scope.post(
         `${prefix}/alerts/event/:provider_type`,
-        routeOptions('Ingest a provider webhook payload', Type.Object({ provider_type: Type.String() })),
+        routeOptions(
+          'Ingest a provider webhook payload',
+          "The provider's native webhook payload (GET /api/v1/providers links each one's documentation)",
+          Type.Object({ provider_type: Type.String() }),
+        ),
         (request, reply) => ingest(request, reply, deps),
       );
     }

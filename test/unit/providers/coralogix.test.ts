@@ -51,7 +51,7 @@ describe('coralogix adapter', () => {
       source: ['coralogix'],
       service: null,
       environment: null,
-      url: null,
+      url: 'https://acme.app.coralogix.com/#/insights?id=a6a74b7a-0d04-4806-9cf9-2d2c65ce444b',
       // fields.text is a JSON log line: its keys become labels, values stringified.
       labels: { level: 'error', region: 'eu-west-1', retries: '3' },
       extra: {
@@ -132,6 +132,15 @@ describe('coralogix adapter', () => {
     expect(alert.id).toBeNull();
     expect(alert.labels).toEqual({});
     expect(alert.extra).not.toHaveProperty('fields');
+  });
+
+  it('links the alert_url, else the log_url, else nothing', () => {
+    const { alert_url: _alert, ...withoutAlertUrl } = fixture('coralogix/trigger.json');
+    expect(single(withoutAlertUrl).url).toBe(
+      'https://acme.app.coralogix.com/#/query-new/logs?id=uQAA2PuhsqCRkFj8HsWufQ',
+    );
+    const { log_url: _log, ...withoutLinks } = withoutAlertUrl;
+    expect(single(withoutLinks).url).toBeNull();
   });
 
   it('takes labels from fields.labels when there is no text, and ignores non-object JSON', () => {

@@ -149,6 +149,17 @@ describe('datadogAdapter.normalize — field rules', () => {
     expect(normalize(payload).severity).toBe(expected);
   });
 
+  it('links the template url, else $LINK under `link`, else the monitor status link of the body', () => {
+    const body = fixture('datadog/triggered.json').body;
+    const link = 'https://app.datadoghq.com/monitors/1234567?group=host%3Aweb-01';
+    expect(normalize({ ...minimal, url: 'https://dd/event', link, body }).url).toBe('https://dd/event');
+    expect(normalize({ ...minimal, url: '', link, body }).url).toBe(link);
+    expect(normalize({ ...minimal, body }).url).toBe(
+      'https://app.datadoghq.com/monitors/1234567?group=host%3Aweb-01&from_ts=1772186281000&link_source=monitor_notif',
+    );
+    expect(normalize(minimal).url).toBeNull();
+  });
+
   it('accepts $LAST_UPDATED as a JSON number too', () => {
     expect(normalize({ ...minimal, last_updated: 1772186281000 }).lastReceived).toBe('2026-02-27T09:58:01.000Z');
   });

@@ -144,6 +144,17 @@ describe('grafanaAdapter.normalize — resolved notification without alert finge
   });
 });
 
+describe('grafanaAdapter.normalize — link', () => {
+  it('links the rule (generatorURL), else the panel, else the dashboard, relative ones against externalURL', () => {
+    const links = { generatorURL: '/alerting/r1/view', panelURL: '/d/x?viewPanel=2', dashboardURL: '/d/x' };
+    const base = { externalURL: 'https://grafana.example.com/' };
+    expect(unified(links, base).url).toBe('https://grafana.example.com/alerting/r1/view');
+    expect(unified({ ...links, generatorURL: '' }, base).url).toBe('https://grafana.example.com/d/x?viewPanel=2');
+    expect(unified({ ...links, generatorURL: '', panelURL: '' }, base).url).toBe('https://grafana.example.com/d/x');
+    expect(unified({ labels: {} }, base).url).toBeNull();
+  });
+});
+
 describe('grafanaAdapter.normalize — fingerprint fallbacks', () => {
   it('uses a `fingerprint` label when the alert has no fingerprint', () => {
     expect(unified({ labels: { alertname: 'A', fingerprint: 'from-label' } }).fingerprint).toBe('from-label');
@@ -208,7 +219,8 @@ describe('grafanaAdapter.normalize — legacy dashboard alert (evalMatches)', ()
       source: ['grafana'],
       service: null,
       environment: null,
-      url: null,
+      // Keep leaves it empty; the rule's page is the link to follow.
+      url: 'http://localhost:3000/',
       labels: {
         metric: '',
         ruleId: '42',

@@ -60,7 +60,7 @@ describe('prometheusAdapter.normalize — Alertmanager webhook v4 batch', () => 
       source: ['prometheus'],
       service: 'node',
       environment: 'production',
-      url: null,
+      url: 'http://prometheus.monitoring.svc:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1',
     });
     // Keys lower-cased, `environment` moved out of the labels.
     expect(firing?.labels).toEqual({
@@ -107,6 +107,18 @@ describe('prometheusAdapter.normalize — Alertmanager webhook v4 batch', () => 
     expect(extra.value).toBe('');
     expect(extra).not.toHaveProperty('service');
     expect(extra).not.toHaveProperty('severity');
+  });
+
+  it('links the alert to its generatorURL unless a `url` label gives the link', () => {
+    expect(single({ generatorURL: 'http://prom:9090/graph?g0.expr=up' }).url).toBe('http://prom:9090/graph?g0.expr=up');
+    const labelled = single({
+      labels: { alertname: 'Probe', url: 'https://status.example.com' },
+      generatorURL: 'http://prom:9090/graph',
+    });
+    expect(labelled.url).toBe('https://status.example.com');
+    expect(labelled.extra.generatorURL).toBe('http://prom:9090/graph');
+    expect(single({ generatorURL: '' }).url).toBeNull();
+    expect(single({}).url).toBeNull();
   });
 
   it('keeps the group envelope (receiver, groupKey, externalURL …) in extra.group', () => {
