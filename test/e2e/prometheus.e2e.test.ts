@@ -2,7 +2,8 @@
  * Real Prometheus and Alertmanager against a gateway and a worker: one always-firing rule reaches
  * Alertgate three ways — Prometheus posting to /api/v2/alerts (Bearer key), to /api/v1/alerts
  * (basic_auth key), and through Alertmanager's webhook to /alerts/event/prometheus — each under its
- * own tenant. All three store the alert once, with Alertmanager's fingerprint, and count re-sends.
+ * own tenant. All three store the alert once, with Alertmanager's fingerprint, count re-sends, and
+ * store the resolution under that fingerprint when the rule stops firing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelSetFingerprint } from '../../src/providers/prometheus-postable.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
-import { type Daemon, startAlertmanager, startPrometheus } from '../support/prometheus-processes.js';
+import {
+  type Daemon,
+  type PrometheusDaemon,
+  startAlertmanager,
+  startPrometheus,
+} from '../support/prometheus-processes.js';
 
 const RULE = {
   alert: `AlertgateE2E${Date.now()}`,
@@ -27,6 +33,7 @@ let stack: TestStack;
 let dir: string;
 const daemons: Daemon[] = [];
 let alertmanager: Daemon;
+let prometheus: PrometheusDaemon;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'alertgate-prometheus-e2e-'));
@@ -45,17 +52,16 @@ beforeAll(async () => {
     bearer: webhookKey,
   });
   daemons.push(alertmanager);
-  daemons.push(
-    await startPrometheus(join(dir, 'prometheus'), {
-      rule: RULE,
-      externalLabels: EXTERNAL_LABELS,
-      alertmanagers: [
-        { url: base, apiVersion: 'v2', auth: { bearer: v2Key } },
-        { url: base, apiVersion: 'v1', auth: { basicPassword: v1Key } },
-        { url: alertmanager.url, apiVersion: 'v2' },
-      ],
-    }),
-  );
+  prometheus = await startPrometheus(join(dir, 'prometheus'), {
+    rule: RULE,
+    externalLabels: EXTERNAL_LABELS,
+    alertmanagers: [
+      { url: base, apiVersion: 'v2', auth: { bearer: v2Key } },
+      { url: base, apiVersion: 'v1', auth: { basicPassword: v1Key } },
+      { url: alertmanager.url, apiVersion: 'v2' },
+    ],
+  });
+  daemons.push(prometheus);
 });
 
 afterAll(async () => {
@@ -83,20 +89,25 @@ async function arrivals(): Promise<Arrival[]> {
     order by l.tenant`;
 }
 
+/** Waits until every path's arrival satisfies `done`; on time-out the error shows what arrived and the daemons' logs. */
+async function arrivalsWhen(done: (row: Arrival) => boolean, timeoutMs: number): Promise<Arrival[]> {
+  return waitFor(
+    async () => {
+      const rows = await arrivals();
+      return rows.length === 3 && rows.every(done) ? rows : undefined;
+    },
+    timeoutMs,
+    500,
+  ).catch(async (error: Error) => {
+    const logs = daemons.map((daemon) => `${daemon.url}:\n${daemon.logTail()}`).join('\n');
+    throw new Error(`${error.message}; arrived so far: ${JSON.stringify(await arrivals())}\n${logs}`);
+  });
+}
+
 describe('Prometheus → Alertgate, directly and through Alertmanager', () => {
   it('stores the alert once per path, with the same fingerprint, and counts the re-sends', async () => {
     // Two re-sends counted on every path proves they kept arriving and were recognised as such.
-    const settled = await waitFor(
-      async () => {
-        const rows = await arrivals();
-        return rows.length === 3 && rows.every((row) => row.duplicates >= 2) ? rows : undefined;
-      },
-      45_000,
-      500,
-    ).catch(async (error: Error) => {
-      const logs = daemons.map((daemon) => `${daemon.url}:\n${daemon.logTail()}`).join('\n');
-      throw new Error(`${error.message}; stored so far: ${JSON.stringify(await arrivals())}\n${logs}`);
-    });
+    const settled = await arrivalsWhen((row) => row.duplicates >= 2, 40_000);
 
     const byTenant = new Map(settled.map((row) => [row.tenant, row]));
     const expected = labelSetFingerprint(SENT_LABELS);
@@ -113,5 +124,14 @@ describe('Prometheus → Alertgate, directly and through Alertmanager', () => {
       labels: Record<string, string>;
     }[];
     expect(held.map((alert) => [alert.fingerprint, alert.labels])).toEqual([[expected, SENT_LABELS]]);
-  }, 60_000);
+  }, 45_000);
+
+  it('resolves the alert on every path once the rule stops firing (endsAt in the past)', async () => {
+    prometheus.stopFiring();
+    const resolved = await arrivalsWhen((row) => row.status === 'resolved', 20_000);
+    // The same fingerprint carries the resolution: one firing row, one resolved row per path.
+    for (const row of resolved) {
+      expect(row).toMatchObject({ fingerprint: labelSetFingerprint(SENT_LABELS), stored: 2 });
+    }
+  }, 25_000);
 });

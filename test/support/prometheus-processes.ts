@@ -16,6 +16,7 @@ export interface Daemon {
   url: string;
   /** The end of its log, to explain a failure. */
   logTail(): string;
+  signal(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
   stop(): Promise<void>;
 }
@@ -28,31 +29,48 @@ export interface AlertmanagerEntry {
   auth?: { bearer: string } | { basicPassword: string };
 }
 
-/** An always-firing rule evaluated and re-sent every second. */
+/** Prometheus evaluating one alerting rule and re-sending its alerts every second. */
+export interface PrometheusDaemon extends Daemon {
+  /** Rewrites the rule to select nothing and reloads (SIGHUP): the alert resolves. */
+  stopFiring(): void;
+}
+
+/** One always-firing rule (`expr: vector(1)`), evaluated and re-sent every second. */
 export async function startPrometheus(
   dir: string,
   options: { alertmanagers: AlertmanagerEntry[]; externalLabels: Record<string, string>; rule: PrometheusRule },
-): Promise<Daemon> {
+): Promise<PrometheusDaemon> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    JSON.stringify({ groups: [{ name: 'e2e', interval: '1s', rules: [{ ...options.rule, expr: 'vector(1)' }] }] }),
-  );
+  const rulesFile = join(dir, 'rules.yml');
+  const writeRule = (expr: string) =>
+    writeFileSync(
+      rulesFile,
+      JSON.stringify({ groups: [{ name: 'e2e', interval: '1s', rules: [{ ...options.rule, expr }] }] }),
+    );
+  writeRule('vector(1)');
   writeFileSync(
     join(dir, 'prometheus.yml'),
     JSON.stringify({
       global: { evaluation_interval: '1s', external_labels: options.externalLabels },
-      rule_files: [join(dir, 'rules.yml')],
+      rule_files: [rulesFile],
       alerting: { alertmanagers: options.alertmanagers.map(alertmanagerConfig) },
     }),
   );
   const port = await closedPort();
-  return startDaemon(dir, 'prometheus', port, PROMETHEUS_BIN, [
+  const daemon = await startDaemon(dir, 'prometheus', port, PROMETHEUS_BIN, [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--rules.alert.resend-delay=1s',
   ]);
+  return {
+    ...daemon,
+    stopFiring() {
+      // Same name and labels, so the reload carries the active alert over and then resolves it.
+      writeRule('vector(1) == 0');
+      daemon.signal('SIGHUP');
+    },
+  };
 }
 
 export interface PrometheusRule {
@@ -133,6 +151,7 @@ async function startDaemon(dir: string, name: string, port: number, binary: stri
   const daemon: Daemon = {
     url,
     logTail: () => readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n'),
+    signal: (signal) => child.kill(signal),
     stop: () => stopChild(child, exited),
   };
   try {
