@@ -34,13 +34,16 @@ ensure_packages() {
   command -v curl >/dev/null || missing+=(curl)
   # Headless browser for the admin page's end-to-end test (test/e2e).
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # Real Prometheus and Alertmanager for the Alertmanager API's end-to-end test (test/e2e).
+  [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+  [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   APT_STATUS="$(mktemp)"
   run_step "apt-get update" apt_detail apt-get update -q -o APT::Status-Fd=3 3>"$APT_STATUS" \
     || fail "apt-get update failed"
-  run_step "apt-get install" apt_detail \
+  run_step "apt-get install" apt_detail without_service_starts \
     apt-get install -y -q --no-install-recommends -o APT::Status-Fd=3 "${missing[@]}" 3>"$APT_STATUS" \
     || fail "could not install ${missing[*]}"
   rm -f "$APT_STATUS"
@@ -55,6 +58,23 @@ apt_detail() {
     dlstatus) printf 'downloading %s%% (%s)' "${percent%%.*}" "$message" ;;
     pmstatus) printf 'installing %s%% (%s)' "${percent%%.*}" "$message" ;;
   esac
+}
+
+# Runs a command while Debian's maintainer scripts may not start services: the packages' own
+# daemons (PostgreSQL on 5432, Prometheus on 9090, Alertmanager on 9093, …) are not wanted, since
+# the stack and the tests run their own. An existing policy is left as it is.
+without_service_starts() {
+  local policy=/usr/sbin/policy-rc.d
+  if [ -e "$policy" ]; then
+    "$@"
+    return
+  fi
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  local code=0
+  "$@" || code=$?
+  rm -f "$policy"
+  return "$code"
 }
 
 java_home() {

@@ -5,7 +5,7 @@ import type { Gateway } from '../../src/gateway.js';
 import { normalizeRequest } from '../../src/ingest/normalize-request.js';
 import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import { openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
+import { clearIngestLog, openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
 
 const FIXTURES = new URL('../fixtures/providers/', import.meta.url);
 const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
@@ -32,11 +32,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-async function drainQueues() {
-  const streams = await stack.services.redis.keys(`{${stack.config.QUEUE_PREFIX}:s*`);
-  if (streams.length > 0) await stack.services.redis.del(...streams);
-}
-
 function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   return gateway.app.inject({
     method: 'POST',
@@ -50,7 +45,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   for (const adapter of PROVIDER_ADAPTERS) {
     for (const fixture of fixtures(adapter.type)) {
       it(`${adapter.type} / ${fixture.name}`, async () => {
-        await drainQueues();
+        await clearIngestLog(stack);
         const response = await post(`/alerts/event/${adapter.type}?provider_id=p1`, fixture.body);
         expect(response.statusCode).toBe(202);
         const body = response.json();
@@ -92,7 +87,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   }
 
   it('maps an Alertmanager group exactly (status, severity, fingerprint, name, labels)', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const payload = {
       version: '4',
       status: 'firing',
@@ -135,7 +130,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   });
 
   it('accepts a top-level array on a provider route and the ?fingerprint override', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const [fixture] = fixtures('datadog');
     const response = await post('/api/v1/alerts/event/datadog?fingerprint=pinned', [fixture?.body, fixture?.body]);
     expect(response.statusCode).toBe(202);
@@ -144,7 +139,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   });
 
   it('takes Keep-format alerts on /alerts/event, one object or an array', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const one = await post('/alerts/event', { name: 'cpu high', severity: 'critical', status: 'firing' });
     const many = await post('/alerts/event', [{ name: 'a' }, { name: 'b', severity: 4 }]);
     expect([one.statusCode, one.json().accepted, many.statusCode, many.json().accepted]).toEqual([202, 1, 202, 2]);
@@ -153,7 +148,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   });
 
   it('strips NUL and replaces lone surrogates by U+FFFD, which PostgreSQL cannot store, from escaped JSON', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const response = await post('/alerts/event', '{"name":"disk\\u0000full","description":"half \\ud800 pair"}');
     expect(response.statusCode).toBe(202);
     const [queued] = await queuedAlerts(gateway.ingestLog);
@@ -161,7 +156,7 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
   });
 
   it('parses JSON sent as text/plain (AWS SNS) and form bodies', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const sns = await post('/alerts/event/keep', JSON.stringify({ name: 'from-sns' }), {
       'content-type': 'text/plain; charset=UTF-8',
     });
@@ -250,7 +245,7 @@ describe('bad input is refused with a specific error and nothing is enqueued', (
     ['empty array', '/alerts/event', [], {}, 422, 'invalid_payload'],
     ['prototype pollution key', '/alerts/event', '{"name":"x","__proto__":{"admin":true}}', {}, 400, 'invalid_json'],
   ])('%s', async (_label, url, body, headers, status, code) => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const response = await post(url, body, headers);
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ error: code, requestId: expect.any(String), message: expect.any(String) });
@@ -266,7 +261,7 @@ describe('bad input is refused with a specific error and nothing is enqueued', (
   });
 
   it('rejects a whole array when one item is invalid', async () => {
-    await drainQueues();
+    await clearIngestLog(stack);
     const response = await post('/alerts/event', [{ name: 'good' }, { name: 'bad', labels: 'not-an-object' }]);
     expect(response.statusCode).toBe(422);
     expect(response.json().details.path).toMatch(/^\/1\//);

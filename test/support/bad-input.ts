@@ -132,6 +132,7 @@ const UUID = '00000000-0000-4000-8000-000000000000';
  */
 export function routeSamples(names: SampleNames): Record<string, Sample> {
   const alert = { name: 'bad-input sample', severity: 'warning', labels: { team: 'core' } };
+  const prometheusAlert = { labels: { alertname: 'bad-input sample', team: 'core' }, annotations: { summary: 'x' } };
   const rule = { tenant: names.tenant, name: names.name, providerType: 'keep', fingerprintFields: ['name'] };
   const target = {
     name: names.name,
@@ -170,6 +171,8 @@ export function routeSamples(names: SampleNames): Record<string, Sample> {
       query: ingestQuery,
       body: alert,
     },
+    'POST /api/v2/alerts': { query: ingestQuery, body: [prometheusAlert] },
+    'POST /api/v1/alerts': { query: ingestQuery, body: [prometheusAlert] },
     'POST /api/v1/admin/dedup-rules': { body: rule },
     'PUT /api/v1/admin/dedup-rules/{id}': { params: { id: UUID }, body: rule },
     'DELETE /api/v1/admin/dedup-rules/{id}': { params: { id: UUID } },

@@ -105,3 +105,9 @@ export function committedBatch(alerts: Alert[]): CommittedBatch {
     alerts: alerts.map((alert) => ({ alert, change: 'new', state: 'firing', episodeStartedAt: alert.receivedAt })),
   };
 }
+
+/** Deletes every entry of the stack's ingest log (a test's fresh start without a worker). */
+export async function clearIngestLog(stack: TestStack): Promise<void> {
+  const streams = await stack.services.redis.keys(`{${stack.config.QUEUE_PREFIX}:s*`);
+  if (streams.length > 0) await stack.services.redis.del(...streams);
+}

@@ -16,9 +16,17 @@ import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
 import { ApiError, dependencyUnavailable } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
-import { errorResponse } from '../schemas.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
+import { registerAlertmanagerApiRoutes } from './alertmanager-api.js';
 import { ingestRequestBody, registerIngestBodyParsers } from './ingest-body.js';
+import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Provider of an ingestion route whose path does not name one (else Keep's format). */
+    ingestProvider?: string;
+  }
+}
 
 export interface IngestDeps {
   registry: ProviderRegistry;
@@ -37,17 +45,6 @@ export interface IngestDeps {
   signatures: SignatureVerificationOptions;
 }
 
-const IngestQuery = Type.Object({
-  provider_id: Type.Optional(Type.String({ maxLength: 255, description: 'Provider instance the alerts belong to.' })),
-  provider_name: Type.Optional(
-    Type.String({ maxLength: 255, description: 'Used as provider_id when that is absent.' }),
-  ),
-  fingerprint: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, description: 'Overrides every fingerprint.' }),
-  ),
-  api_key: Type.Optional(Type.String({ description: 'API key, when no header can be set.' })),
-});
-
 const Accepted = Type.Object(
   {
     task_name: Type.String({ description: "Keep's field: the request id." }),
@@ -58,33 +55,10 @@ const Accepted = Type.Object(
   { description: 'Every alert of the payload is held in Redis (accepted), or was deliberately skipped.' },
 );
 
-const SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { bearer: [] }, { basic: [] }];
-
-const errorResponses = {
-  400: errorResponse(
-    'Malformed or empty JSON, a body that is not UTF-8, a number overflowing to Infinity, a `__proto__` key, or a bad query parameter.',
-  ),
-  401: errorResponse(
-    'Missing or unknown API key, or a signed key whose request signature is missing, invalid, expired or replayed.',
-  ),
-  403: errorResponse('The API key may not post alerts of this provider (or is an admin key).'),
-  404: errorResponse('Unknown provider type; `details.supported` lists the supported ones.'),
-  413: errorResponse(
-    'Body larger than BODY_LIMIT_BYTES, nested deeper than JSON_MAX_DEPTH, an array longer than JSON_MAX_ARRAY_LENGTH, or more alerts than MAX_ALERTS_PER_REQUEST.',
-  ),
-  415: errorResponse(
-    'Unsupported Content-Type: send JSON (application/json, application/*+json or text/plain) or a form (application/x-www-form-urlencoded).',
-  ),
-  422: errorResponse(
-    "The payload does not have the provider's shape (`details` names the failing path), or an alert time is out of the accepted window.",
-  ),
-  429: errorResponse(
-    'Rate limit of the key and provider exceeded, or ingestion is shedding load (backpressure); retry after `Retry-After` seconds.',
-  ),
-  503: errorResponse('The queue (Redis) is unavailable: nothing was accepted; retry after `Retry-After` seconds.'),
-};
-
-/** Keep-compatible ingestion: POST /alerts/event[/{provider_type}], also under /api/v1. */
+/**
+ * Keep-compatible ingestion: POST /alerts/event[/{provider_type}], also under /api/v1, and
+ * Alertmanager's alert API (POST /api/v{1,2}/alerts) for Prometheus.
+ */
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
   await app.register(async (scope) => {
     registerIngestBodyParsers(scope, deps.jsonLimits);
@@ -123,11 +97,11 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
         schema: {
           tags: ['ingest'],
           summary,
-          security: SECURITY,
+          security: INGEST_SECURITY,
           querystring: IngestQuery,
           ...(params ? { params } : {}),
           body: ingestRequestBody(payload),
-          response: { 202: Accepted, ...errorResponses },
+          response: { 202: Accepted, ...ingestErrorResponses },
         },
       });
       scope.post(
@@ -145,14 +119,42 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
         (request, reply) => ingest(request, reply, deps),
       );
     }
+    registerAlertmanagerApiRoutes(scope, {
+      authenticate: deps.authenticate,
+      accept: (request, toPayload) => acceptAlerts(request, deps, toPayload),
+    });
   });
 }
 
 function providerTypeOf(request: FastifyRequest): string {
-  return (request.params as { provider_type?: string }).provider_type ?? 'keep';
+  return (
+    (request.params as { provider_type?: string }).provider_type ?? request.routeOptions.config.ingestProvider ?? 'keep'
+  );
 }
 
 async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
+  const { accepted, skipped } = await acceptAlerts(request, deps);
+  return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted, skipped });
+}
+
+/** What an ingestion request came to once it is durably enqueued. */
+export interface IngestOutcome {
+  accepted: number;
+  skipped: string[];
+}
+
+/** Turns a route's (sanitized) body into its provider's payload; receives the request's receive time. */
+export type ToPayload = (body: unknown, now: Date) => unknown;
+
+/**
+ * The one ingestion path of every ingestion route: provider scope of the key, sanitizing, the
+ * provider's validation and mapping, backpressure, and the enqueue it resolves after.
+ */
+async function acceptAlerts(
+  request: FastifyRequest,
+  deps: IngestDeps,
+  toPayload: ToPayload = (body) => body,
+): Promise<IngestOutcome> {
   const principal = principalOf(request);
   const providerType = providerTypeOf(request);
   const provider = resolveProvider(deps.registry, providerType);
@@ -168,10 +170,11 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
   // PostgreSQL cannot store NUL or lone surrogates, and Keep strips them too. Cleaning the whole
   // payload (not the alerts) also cleans what adapters derive from it and the raw payload kept.
   const body = request.bodyNeedsSanitizing === false ? request.body : sanitizeText(request.body);
-  const result = normalizeRequest(provider, body, {
+  const now = new Date();
+  const result = normalizeRequest(provider, toPayload(body, now), {
     tenant: principal.tenant,
     requestId: request.id,
-    now: new Date(),
+    now,
     providerId,
     fingerprintOverride: query.fingerprint ?? null,
     rule: deps.rules.ruleFor(principal.tenant, provider.adapter.type, providerId),
@@ -180,7 +183,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
   });
   if (result.kind === 'confirm-subscription') {
     const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);
-    return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted: 0, skipped: [outcome] });
+    return { accepted: 0, skipped: [outcome] };
   }
   if (result.alerts.length > 0) {
     const admission = deps.backpressure.admit(result.alerts.some((alert) => alert.severity === 'critical'));
@@ -209,9 +212,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
   }
   metrics.acceptedAlerts.inc({ provider: provider.adapter.type }, result.alerts.length);
   metrics.acceptedBytes.inc({ provider: provider.adapter.type }, Number(request.headers['content-length'] ?? 0));
-  return reply
-    .status(202)
-    .send({ task_name: request.id, requestId: request.id, accepted: result.alerts.length, skipped: result.skipped });
+  return { accepted: result.alerts.length, skipped: result.skipped };
 }
 
 function resolveProvider(registry: ProviderRegistry, providerType: string): RegisteredProvider {

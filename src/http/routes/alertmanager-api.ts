@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { prometheusAdapter } from '../../providers/prometheus.js';
+import { toWebhookAlerts } from '../../providers/prometheus-postable.js';
+import type { IngestOutcome, ToPayload } from './ingest.js';
+import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
+
+export interface AlertmanagerApiOptions {
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The ingestion path shared with the webhook routes (validation, rate limit, backpressure, enqueue). */
+  accept: (request: FastifyRequest, toPayload: ToPayload) => Promise<IngestOutcome>;
+}
+
+const DESCRIPTION = `Alertmanager's alert API, so Prometheus's \`alerting.alertmanagers\` can point at Alertgate:
+a JSON array of \`{labels, annotations?, startsAt?, endsAt?, generatorURL?}\`. Mapped and fingerprinted
+like the \`prometheus\` webhook (fingerprint = Alertmanager's, over the labels); an \`endsAt\` in the
+past resolves the alert. Answers 200 once the alerts are durably queued.`;
+
+/**
+ * `POST /api/v2/alerts` and `POST /api/v1/alerts`, answered as Alertmanager answers them. Registered
+ * inside the ingestion scope, so the body parsers, signature checks and rate limits are the same.
+ */
+export function registerAlertmanagerApiRoutes(scope: FastifyInstance, options: AlertmanagerApiOptions): void {
+  const routeOptions = (summary: string, success: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Null>) => ({
+    onRequest: options.authenticate,
+    config: { rateLimit: {}, ingestProvider: prometheusAdapter.type },
+    schema: {
+      tags: ['ingest'],
+      summary,
+      description: DESCRIPTION,
+      security: INGEST_SECURITY,
+      querystring: IngestQuery,
+      response: { 200: success, ...ingestErrorResponses },
+    },
+  });
+  scope.post(
+    '/api/v2/alerts',
+    routeOptions('Post alerts as to Alertmanager API v2 (empty answer)', Type.Null({ description: 'No body.' })),
+    async (request, reply) => {
+      await options.accept(request, toWebhookAlerts);
+      return reply.status(200).send();
+    },
+  );
+  scope.post(
+    '/api/v1/alerts',
+    routeOptions('Post alerts as to Alertmanager API v1', Type.Object({ status: Type.Literal('success') })),
+    async (request, reply) => {
+      await options.accept(request, toWebhookAlerts);
+      return reply.status(200).send({ status: 'success' });
+    },
+  );
+}
