@@ -46,6 +46,18 @@ export const ConfigSchema = Type.Object({
     default: 15_000,
     description: 'Time allowed to drain requests and jobs on SIGTERM/SIGINT before exiting.',
   }),
+  GATEWAY_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: Math.ceil(availableParallelism() / 2),
+    description: '`all`: gateway processes sharing the HTTP port; default ⌈CPU count / 2⌉.',
+  }),
+  WORKER_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: Math.max(1, Math.floor(availableParallelism() / 2)),
+    description: '`all`: batch worker processes; default max(1, ⌊CPU count / 2⌋).',
+  }),
   SHARDS: Type.Integer({
     minimum: 1,
     maximum: 1024,
