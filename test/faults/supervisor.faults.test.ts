@@ -1,12 +1,14 @@
 /**
  * `alertgate all` as real processes: the supervisor runs gateway, worker and archiver children,
- * merges their metrics, restarts a killed child and drains them all on SIGTERM.
+ * merges their metrics, restarts a killed child and drains them all on SIGTERM; a child failing its
+ * first start stops the supervisor instead.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type AlertgateProcess, childProcesses } from '../support/alertgate-process.js';
+import { type AlertgateProcess, childProcesses, startAlertgate } from '../support/alertgate-process.js';
 import { type FaultStack, openFaultStack } from '../support/fault-stack.js';
 import { waitFor } from '../support/harness.js';
 import { parsePrometheus, total } from '../support/prometheus-text.js';
+import { closedPort } from '../support/search-app.js';
 import { storedCounts } from '../support/stored-alerts.js';
 
 const GATEWAYS = 2;
@@ -41,7 +43,7 @@ async function sendAlert(name: string): Promise<number> {
 async function waitStored(name: string): Promise<void> {
   await waitFor(
     async () => (await storedCounts(faults.stack.services.database.sql, faults.tenant)).get(name) === 1,
-    30_000,
+    60_000,
     200,
   );
 }
@@ -78,28 +80,33 @@ describe('alertgate all', () => {
     }
   });
 
-  it('restarts a child killed with SIGKILL, logging it, and keeps accepting and storing', async () => {
+  it('restarts a child killed with SIGKILL, later ones more slowly, and keeps accepting and storing', async () => {
     onTestFailed(() => console.error(faults.outputs()));
-    const killed = (await childProcesses(supervisor.pid)).find((child) => child.role === 'worker');
-    if (!killed) throw new Error('no worker child');
-    process.kill(killed.pid, 'SIGKILL');
-    const restarted = await waitFor(
-      async () =>
-        (await childProcesses(supervisor.pid)).find((child) => child.role === 'worker' && child.pid !== killed.pid),
-      30_000,
-      200,
-    );
-    expect(supervisor.output()).toMatch(
-      new RegExp(
-        `"child":\\{"role":"worker","index":0,"pid":${killed.pid}\\},"code":null,"signal":"SIGKILL","restarts":1,"delayMs":1000,"msg":"child exited unexpectedly; restarting"`,
-      ),
-    );
+    const killAndAwaitRestart = async (restarts: number, delayMs: number) => {
+      const killed = (await childProcesses(supervisor.pid)).find((child) => child.role === 'worker');
+      if (!killed) throw new Error('no worker child');
+      process.kill(killed.pid, 'SIGKILL');
+      const restarted = await waitFor(
+        async () =>
+          (await childProcesses(supervisor.pid)).find((child) => child.role === 'worker' && child.pid !== killed.pid),
+        60_000,
+        200,
+      );
+      expect(supervisor.output()).toContain(
+        `"child":{"role":"worker","index":0,"pid":${killed.pid}},"code":null,"signal":"SIGKILL","restarts":${restarts},"delayMs":${delayMs},"msg":"child exited unexpectedly; restarting"`,
+      );
+      return restarted;
+    };
+    await killAndAwaitRestart(1, 1000);
+    // Killed again soon after: the delay doubles instead of restarting at once.
+    const restarted = await killAndAwaitRestart(2, 2000);
+    // The restarted worker takes the shards over and logs under its own pid.
     expect(await sendAlert('supervised-after-restart')).toBe(202);
     await waitStored('supervised-after-restart');
-    const samples = await scrape();
-    expect(total(samples, 'alertgate_supervisor_restarts_total', { role: 'worker' })).toBe(1);
     expect(supervisor.output()).toContain(`"role":"worker","pid":${restarted.pid}`);
-  }, 90_000);
+    const samples = await scrape();
+    expect(total(samples, 'alertgate_supervisor_restarts_total', { role: 'worker' })).toBe(2);
+  }, 150_000);
 
   it('drains every child on SIGTERM and exits 0', async () => {
     onTestFailed(() => console.error(faults.outputs()));
@@ -113,3 +120,27 @@ describe('alertgate all', () => {
     }
   }, 60_000);
 });
+
+it('exits 1 without restarting anything when a child fails its first start', async () => {
+  const failing = await startAlertgate(
+    'all',
+    {
+      QUEUE_PREFIX: faults.stack.config.QUEUE_PREFIX,
+      HOST: '127.0.0.1',
+      PORT: String(await closedPort()),
+      LOG_LEVEL: 'warn',
+      TARGETS_FILE: '/nonexistent/targets.yaml',
+    },
+    async () => true,
+  );
+  try {
+    await waitFor(() => !failing.running, 120_000, 200);
+    expect(failing.exitCode, failing.output()).toBe(1);
+    expect(failing.output()).toMatch(
+      /alertgate: alertgate (serve|worker) exited during start-up \(code 1, signal null\)/,
+    );
+    expect(failing.output()).not.toContain('restarting');
+  } finally {
+    await failing.kill('SIGKILL');
+  }
+}, 150_000);
