@@ -21,6 +21,7 @@ export function mergeSnapshots(snapshots: RegistrySnapshot[]): Promise<string> {
 export class MetricsCollector {
   private nextId = 0;
   private readonly pending = new Map<string, (metrics: RegistrySnapshot) => void>();
+  private collecting: Promise<string> | undefined;
 
   constructor(
     /** The children whose role has started. */
@@ -35,8 +36,19 @@ export class MetricsCollector {
     else if (isMessage(message, 'alertgate:metrics-request')) void this.answer(child, message.id);
   }
 
-  /** Every started child's registry and the supervisor's own, merged. */
-  async collect(): Promise<string> {
+  /**
+   * Every started child's registry and the supervisor's own, merged. Scrapes arriving while one
+   * collection runs share its result, so hammering the public /metrics costs the children one
+   * collection at a time.
+   */
+  collect(): Promise<string> {
+    this.collecting ??= this.collectOnce().finally(() => {
+      this.collecting = undefined;
+    });
+    return this.collecting;
+  }
+
+  private async collectOnce(): Promise<string> {
     const id = this.nextId++;
     const snapshots = await Promise.all(this.children().map((child) => this.snapshotOf(child, id)));
     const own = await registry.getMetricsAsJSON();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { processPlan } from '../../../src/supervisor/process-plan.js';
 import { nextFailureCount, RESTART_STABLE_AFTER_MS, restartDelayMs } from '../../../src/supervisor/restart-backoff.js';
 
 describe('restart backoff', () => {
@@ -14,16 +13,5 @@ describe('restart backoff', () => {
     for (let exit = 0; exit < 3; exit++) failures = nextFailureCount(failures, 500);
     expect(failures).toBe(3);
     expect(nextFailureCount(failures, RESTART_STABLE_AFTER_MS)).toBe(1);
-  });
-});
-
-describe('processPlan', () => {
-  it('lists the gateways, the workers and one archiver', () => {
-    expect(processPlan({ GATEWAY_PROCESSES: 2, WORKER_PROCESSES: 1 })).toEqual([
-      { role: 'serve', index: 0 },
-      { role: 'serve', index: 1 },
-      { role: 'worker', index: 0 },
-      { role: 'archive', index: 0 },
-    ]);
   });
 });
