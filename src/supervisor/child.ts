@@ -15,9 +15,10 @@ function send(message: ChildMessage): void {
 }
 
 /**
- * Makes a supervised child ignore SIGINT (it still drains on SIGTERM). Ctrl-C sends SIGINT to the whole process group: the supervisor and every child at once. The
- * supervisor relays it as one shutdown request; were the child to act on it too, the relay could
- * arrive first and the signal would count as a second one, which exits without draining.
+ * Makes a supervised child ignore SIGINT (it still drains on SIGTERM). Ctrl-C sends SIGINT to the
+ * whole process group, the supervisor and every child at once, and the supervisor relays it as one
+ * shutdown request; were the child to act on the signal too, the relay could arrive first and the
+ * signal would count as a second one, which exits without draining.
  */
 export function ignoreTerminalInterrupt(): void {
   process.on('SIGINT', () => {});
