@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: builds, brings up the local stack when no service URLs are configured, migrates, and
-# runs every role in one process. With DATABASE_URL/REDIS_URL/ELASTICSEARCH_URL set, uses those.
-# Each step reports its progress on stderr (scripts/progress.sh); the stack's services run in
-# sessions of their own, so Ctrl-C stops the gateway and leaves the stack up.
+# runs `all` (every role in its own process under one supervisor). With DATABASE_URL/REDIS_URL/
+# ELASTICSEARCH_URL set, uses those. Each step reports its progress on stderr (scripts/progress.sh);
+# the stack's services run in sessions of their own, so Ctrl-C stops Alertgate and leaves the stack up.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PROGRESS_PREFIX=start

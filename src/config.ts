@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { RawPolicy } from './ingest/raw-policy.js';
@@ -44,6 +45,18 @@ export const ConfigSchema = Type.Object({
     minimum: 0,
     default: 15_000,
     description: 'Time allowed to drain requests and jobs on SIGTERM/SIGINT before exiting.',
+  }),
+  GATEWAY_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: Math.ceil(availableParallelism() / 2),
+    description: '`all`: gateway processes sharing the HTTP port; default ⌈CPU count / 2⌉.',
+  }),
+  WORKER_PROCESSES: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: Math.max(1, Math.floor(availableParallelism() / 2)),
+    description: '`all`: batch worker processes; default max(1, ⌊CPU count / 2⌋).',
   }),
   SHARDS: Type.Integer({
     minimum: 1,

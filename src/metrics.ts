@@ -1,6 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** The process-wide registry and every metric Alertgate exports (names follow Prometheus conventions). */
+/**
+ * The process-wide registry and every metric Alertgate exports (names follow Prometheus conventions).
+ * Under `all`, /metrics merges every process's registry by each metric's `aggregator`: counters,
+ * histograms and per-process levels add up (the default `sum`); levels every gateway samples
+ * cluster-wide (queues, workers, health) and worst-of levels take the `max`.
+ */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'alertgate_process_' });
 
@@ -69,7 +74,7 @@ export const deadLettered = new Counter({
 
 export const ownedShards = new Gauge({
   name: 'alertgate_worker_owned_shards',
-  help: 'Shards this worker process owns.',
+  help: 'Shards owned by the worker processes reporting (summed across the processes under `all`).',
   registers: [registry],
 });
 
@@ -77,6 +82,7 @@ export const bloomFillRatio = new Gauge({
   name: 'alertgate_bloom_fill_ratio',
   help: 'Items in the shard bloom filter over its capacity.',
   labelNames: ['shard'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -84,6 +90,7 @@ export const bloomFalsePositiveRate = new Gauge({
   name: 'alertgate_bloom_false_positive_rate',
   help: 'Estimated false-positive rate of the shard bloom filter.',
   labelNames: ['shard'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -109,6 +116,7 @@ export const ingestQueueDepth = new Gauge({
   name: 'alertgate_ingest_queue_depth',
   help: 'Entries waiting in an ingest shard, by shard and lane (label priority: urgent or normal).',
   labelNames: ['shard', 'priority'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -116,6 +124,7 @@ export const queueJobs = new Gauge({
   name: 'alertgate_queue_jobs',
   help: 'Jobs in a queue (ingest-{n}, publish, dlq-ingest) by state (waiting, active, delayed, failed, completed).',
   labelNames: ['queue', 'state'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -123,6 +132,7 @@ export const queueOldestWaitingSeconds = new Gauge({
   name: 'alertgate_queue_oldest_waiting_seconds',
   help: 'Age of the oldest job waiting in a queue (0 when none waits).',
   labelNames: ['queue'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -130,30 +140,35 @@ export const queueThroughput = new Gauge({
   name: 'alertgate_queue_throughput_jobs_per_second',
   help: 'Jobs a queue completed per second over a window (1m, 5m); absent until its workers report completions.',
   labelNames: ['queue', 'window'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
 export const liveWorkers = new Gauge({
   name: 'alertgate_live_workers',
   help: 'Batch worker processes that announced themselves within HEALTH_WORKER_LIVENESS_SECONDS.',
+  aggregator: 'max',
   registers: [registry],
 });
 
 export const unownedShards = new Gauge({
   name: 'alertgate_unowned_shards',
   help: 'Ingest shards no live worker announced as owned.',
+  aggregator: 'max',
   registers: [registry],
 });
 
 export const publishDeadLetters = new Gauge({
   name: 'alertgate_publish_dead_letters',
   help: 'Deliveries waiting in the publish dead-letter table (counted up to 100000).',
+  aggregator: 'max',
   registers: [registry],
 });
 
 export const queueHealthStatus = new Gauge({
   name: 'alertgate_queue_health_status',
   help: 'Overall queue health as /admin/queues/health reports it: 0 healthy, 1 degraded, 2 unhealthy.',
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -215,6 +230,7 @@ export const publishCircuitState = new Gauge({
   name: 'alertgate_publish_circuit_state',
   help: "A target's circuit breaker in this process: 0 closed, 1 half-open, 2 open.",
   labelNames: ['target'] as const,
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -291,6 +307,7 @@ export const archiveFailures = new Counter({
 export const archiveWatermarkSeconds = new Gauge({
   name: 'alertgate_archive_watermark_seconds',
   help: 'Archive watermark (Unix time): older alerts are only in Elasticsearch.',
+  aggregator: 'max',
   registers: [registry],
 });
 
@@ -374,5 +391,21 @@ export const escalations = new Counter({
   name: 'alertgate_escalations_total',
   help: 'Escalation steps that fell due, by outcome (fired, stopped, silenced, duplicate, obsolete).',
   labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+// The `all` supervisor (its own process).
+
+export const supervisedChildren = new Gauge({
+  name: 'alertgate_supervisor_children',
+  help: 'Child processes the `all` supervisor runs that have started their role, by role (serve, worker, archive).',
+  labelNames: ['role'] as const,
+  registers: [registry],
+});
+
+export const supervisedRestarts = new Counter({
+  name: 'alertgate_supervisor_restarts_total',
+  help: 'Child processes the `all` supervisor restarted after they exited unasked, by role.',
+  labelNames: ['role'] as const,
   registers: [registry],
 });

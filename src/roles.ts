@@ -91,5 +91,4 @@ export const roles: Record<string, Role> = {
   serve: combine(shareStats, serve),
   worker: combine(shareStats, worker),
   archive: combine(shareStats, archive),
-  all: combine(shareStats, worker, archive, serve),
 };

@@ -1,18 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 /**
- * Runs `stop` once on SIGTERM/SIGINT and exits 0 when it finishes, or 1 when it overruns the
- * grace period. A second signal during shutdown exits immediately.
+ * Runs `stop` once on any of `signals` (or when the returned function is called) and exits 0 when
+ * it finishes, or 1 when it overruns the grace period. A second signal during shutdown exits
+ * immediately; a second call of the returned function is ignored.
  */
-export function handleShutdownSignals(stop: () => Promise<void>, graceMs: number, log: FastifyBaseLogger): void {
+export function handleShutdownSignals(
+  stop: () => Promise<void>,
+  graceMs: number,
+  log: FastifyBaseLogger,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): (reason: string) => void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal during shutdown; exiting now');
-      process.exit(1);
-    }
+  const begin = (reason: string) => {
+    if (stopping) return;
     stopping = true;
-    log.info({ signal, graceMs }, 'shutting down: draining requests and jobs');
+    log.info({ reason, graceMs }, 'shutting down: draining requests and jobs');
     const deadline = setTimeout(() => {
       log.error({ graceMs }, 'shutdown overran its grace period; exiting');
       process.exit(1);
@@ -29,6 +32,13 @@ export function handleShutdownSignals(stop: () => Promise<void>, graceMs: number
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal during shutdown; exiting now');
+      process.exit(1);
+    }
+    begin(signal);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return begin;
 }

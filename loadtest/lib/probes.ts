@@ -12,6 +12,8 @@ export interface ProcessSample {
   /** CPU used since the previous sample, in % of one core. */
   cpuPercent: number;
   rssMb: number;
+  /** Processes sampled: the one started and its children (`all` supervises one per role). */
+  processes: number;
 }
 
 export interface ProcessStats {
@@ -20,6 +22,8 @@ export interface ProcessStats {
   cpuPeakPercent: number;
   rssPeakMb: number;
   rssEndMb: number;
+  /** Most processes in one sample. */
+  processesPeak: number;
   /** Least-squares slope of RSS over the second half of the run, MB per minute (drift when clearly positive). */
   rssSlopeMbPerMinute: number;
 }
@@ -62,7 +66,44 @@ async function rssMb(pid: number): Promise<number> {
   return match ? Number(match[1]) / 1024 : 0;
 }
 
-/** Samples a local process's CPU and RSS once a second through /proc. */
+/** `pid` and every live process below it (children, their children, …), from the parent pids in /proc. */
+async function processTree(pid: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    try {
+      const parent = Number((await statFields(entry))[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index] as number) ?? []));
+  return tree;
+}
+
+/**
+ * CPU seconds and RSS of a process tree: each live member's own CPU plus that of its exited
+ * children (cutime, cstime), so a child that crashed and was restarted still counts.
+ */
+async function treeUsage(pid: number): Promise<{ cpu: number; rss: number; processes: number }> {
+  let ticks = 0;
+  let rss = 0;
+  let processes = 0;
+  for (const member of await processTree(pid)) {
+    try {
+      const fields = await statFields(member);
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      rss += await rssMb(member);
+      processes++;
+    } catch {
+      // Exited since the tree was read.
+    }
+  }
+  return { cpu: ticks / CLOCK_TICKS, rss, processes };
+}
+
+/** Samples the CPU and RSS of a local process and its children once a second through /proc. */
 export class ProcessSampler {
   private readonly samples: ProcessSample[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -74,10 +115,10 @@ export class ProcessSampler {
   start(): void {
     const tick = async () => {
       const at = (performance.now() - this.started) / 1000;
-      const [cpu, rss] = await Promise.all([cpuSeconds(this.pid), rssMb(this.pid)]);
+      const { cpu, rss, processes } = await treeUsage(this.pid);
       if (this.last) {
         const cpuPercent = ((cpu - this.last.cpu) / (at - this.last.at)) * 100;
-        this.samples.push({ at, cpuPercent, rssMb: rss });
+        this.samples.push({ at, cpuPercent, rssMb: rss, processes });
       }
       this.last = { cpu, at };
     };
@@ -102,6 +143,7 @@ export function summarizeProcess(samples: readonly ProcessSample[]): ProcessStat
     cpuPeakPercent: Math.max(0, ...cpu),
     rssPeakMb: Math.max(0, ...rss),
     rssEndMb: rss.at(-1) ?? 0,
+    processesPeak: Math.max(0, ...samples.map((sample) => sample.processes)),
     rssSlopeMbPerMinute: slope(half.map((sample) => [sample.at, sample.rssMb])) * 60,
   };
 }

@@ -83,9 +83,12 @@ export function runRows(figures: Figures): [string, string][] {
   ];
   if (figures.gateway) {
     const g = figures.gateway;
-    rows.push(['gateway CPU avg / peak', `${g.cpuAvgPercent} / ${g.cpuPeakPercent} % of one core`]);
     rows.push([
-      'gateway RSS peak / end / drift',
+      `Alertgate CPU avg / peak (${g.processesPeak} processes)`,
+      `${g.cpuAvgPercent} / ${g.cpuPeakPercent} % of one core`,
+    ]);
+    rows.push([
+      'Alertgate RSS peak / end / drift',
       `${g.rssPeakMb} / ${g.rssEndMb} MB / ${g.rssSlopeMbPerMinute} MB/min`,
     ]);
   }

@@ -4,16 +4,20 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { workerAnnouncementKey } from '../../src/pipeline/shard-ownership.js';
 import { waitFor } from './harness.js';
+import { parsePrometheus, total } from './prometheus-text.js';
 
 export interface AlertgateProcess {
   role: string;
   pid: number;
   /** Whether the process is still running (it has not exited or been killed). */
   readonly running: boolean;
+  /** The exit code once the process has exited (null while running or when killed by a signal). */
+  readonly exitCode: number | null;
   /** The last 64 KB the process printed (stdout and stderr), to explain a failed test. */
   output(): string;
   /** Sends `signal` and resolves once the process has exited. */
@@ -53,6 +57,9 @@ export async function startAlertgate(
     pid: child.pid as number,
     get running() {
       return !exited;
+    },
+    get exitCode() {
+      return child.exitCode;
     },
     output: () => printed,
     async kill(signal) {
@@ -96,4 +103,39 @@ export function ownsShards(redis: Redis, prefix: string): (child: AlertgateProce
       return announced?.pid === child.pid && announced.shards.length > 0;
     });
   };
+}
+
+/**
+ * Readiness of `all`: the supervisor's /metrics (served by a gateway child) counts `children`
+ * children that have started their role.
+ */
+export function supervising(port: number, children: number): () => Promise<boolean> {
+  return async () => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (!response.ok) return false;
+      return total(parsePrometheus(await response.text()), 'alertgate_supervisor_children') === children;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** The live child processes of `pid` with the Alertgate role each runs (`main.ts <role>`), from /proc. */
+export async function childProcesses(pid: number): Promise<{ pid: number; role: string }[]> {
+  const children: { pid: number; role: string }[] = [];
+  for (const entry of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state, then the parent pid.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== pid) continue;
+      const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      const main = args.findIndex((arg) => /main\.[jt]s$/.test(arg));
+      if (main >= 0) children.push({ pid: Number(entry), role: args[main + 1] ?? '' });
+    } catch {
+      // The process exited between listing and reading.
+    }
+  }
+  return children;
 }

@@ -1,10 +1,10 @@
 /**
  * The scaffold of a fault test: a namespace (queue prefix, tenant, API key) on real services, and
- * `serve` and `worker` roles as child processes in it that the test may kill and restart.
+ * `serve`, `worker` and `all` as child processes in it that the test may kill and restart.
  */
 
 import { pingRedis } from '../../src/redis.js';
-import { type AlertgateProcess, httpReady, ownsShards, startAlertgate } from './alertgate-process.js';
+import { type AlertgateProcess, httpReady, ownsShards, startAlertgate, supervising } from './alertgate-process.js';
 import { openTestStack, type TestStack, uniqueTenant } from './harness.js';
 import { closedPort } from './search-app.js';
 
@@ -19,6 +19,8 @@ export interface FaultStack {
   gateway(env?: Record<string, string>): Promise<AlertgateProcess>;
   /** Starts `alertgate worker` and waits until it owns a shard. */
   worker(env?: Record<string, string>): Promise<AlertgateProcess>;
+  /** Starts `alertgate all` and waits until its `children` children have started their roles. */
+  supervisor(children: number, env?: Record<string, string>): Promise<AlertgateProcess>;
   /** What every child printed, for a failed test's report. */
   outputs(): string;
   /** Kills every child, then removes the namespace's keys, rows and API keys. */
@@ -54,6 +56,8 @@ export async function openFaultStack(env: Record<string, string> = {}): Promise<
     gateway: async (extra = {}) => track(await startAlertgate('serve', { ...childEnv, ...extra }, httpReady(port))),
     worker: async (extra = {}) =>
       track(await startAlertgate('worker', { ...childEnv, ...extra }, ownsShards(stack.services.redis, prefix))),
+    supervisor: async (count, extra = {}) =>
+      track(await startAlertgate('all', { ...childEnv, ...extra }, supervising(port, count), 120_000)),
     outputs: () =>
       children.map((child) => `--- alertgate ${child.role} (pid ${child.pid}) ---\n${child.output()}`).join('\n'),
     async close() {
