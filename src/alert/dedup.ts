@@ -145,7 +145,8 @@ function settle(
     const { tenant, fingerprint, contentHash, fullDeduplication } = candidates[i] as DedupCandidate;
     const inBatch = batchLast.get(fingerprint);
     const previous = hashOf(inBatch, tenant) ?? cached[i] ?? stored?.get(fingerprintKey(tenant, fingerprint));
-    batchLast.set(fingerprint, withHash(inBatch, tenant, contentHash));
+    const updated = withHash(inBatch, tenant, contentHash);
+    if (updated !== inBatch) batchLast.set(fingerprint, updated);
     if (previous === undefined) decisions.push('unseen');
     else decisions.push(previous === contentHash && fullDeduplication ? 'duplicate' : 'changed');
   }
@@ -165,8 +166,8 @@ function bloomKey(tenant: string, fingerprint: string, contentHash: string): str
 /**
  * The library's BloomFilter sizes the filter and holds its bits; the bit positions are computed
  * here from one 64-bit xxHash of the key (the library's enhanced double hashing) into a reused
- * array and set through its BitSet. Its own add/has hash every key twice with a pure-JS 64-bit
- * xxHash and allocate an array of positions per call, which made up most of a decision's cost.
+ * array and set through its BitSet (its own add/has would hash each key twice with a pure-JS
+ * 64-bit xxHash, several times slower, and allocate an object and an array of positions per call).
  */
 class ShardBloom {
   private readonly filter: InstanceType<typeof BloomFilter>;
