@@ -6,6 +6,8 @@ const { BloomFilter } = bloomFilters;
 // A bloom false positive only costs an exact lookup, so a fast non-cryptographic hash is enough.
 const { h64 } = await xxhash();
 
+type FingerprintRef = { tenant: string; fingerprint: string };
+
 /** One alert as the dedup stage sees it. */
 export interface DedupCandidate {
   tenant: string;
@@ -22,8 +24,11 @@ export interface DedupCandidate {
  */
 export type DedupDecision = 'duplicate' | 'changed' | 'unseen';
 
-/** Answers "what is the last stored hash of these fingerprints?" from the exact store. */
-export type LastHashLookup = (keys: { tenant: string; fingerprint: string }[]) => Promise<Map<string, string>>;
+/**
+ * Answers "what is the last stored hash of these fingerprints?" from the exact store, keyed by
+ * tenant + NUL + fingerprint.
+ */
+export type LastHashLookup = (keys: FingerprintRef[]) => Promise<Map<string, string>>;
 
 export interface DedupOptions {
   bloomCapacity: number;
@@ -32,101 +37,183 @@ export interface DedupOptions {
 }
 
 /**
+ * Last committed hash of one (tenant, fingerprint). Maps are keyed by the fingerprint alone and
+ * chain one entry per tenant sharing it: a tenant + fingerprint key would be a new string per
+ * lookup, flattened and hashed every time, while the fingerprint string carries its hash.
+ */
+interface TenantHash {
+  tenant: string;
+  hash: string;
+  next: TenantHash | undefined;
+}
+
+function hashOf(entry: TenantHash | undefined, tenant: string): string | undefined {
+  for (let current = entry; current !== undefined; current = current.next) {
+    if (current.tenant === tenant) return current.hash;
+  }
+  return undefined;
+}
+
+/** The chain with `tenant`'s hash set: updated in place, or a new head when the tenant is not in it. */
+function withHash(entry: TenantHash | undefined, tenant: string, hash: string): TenantHash {
+  for (let current = entry; current !== undefined; current = current.next) {
+    if (current.tenant === tenant) {
+      current.hash = hash;
+      return entry as TenantHash;
+    }
+  }
+  return { tenant, hash, next: entry };
+}
+
+/**
  * Dedup state of one shard: a bloom filter of (tenant, fingerprint, hash)
- * answers "definitely not seen" without I/O; an LRU of fingerprint → last hash answers most of the
- * rest; only the remainder is looked up exactly. Exact because one worker owns a shard at a time.
+ * answers "definitely not seen" without I/O; an LRU of fingerprint → last hash per tenant answers
+ * most of the rest; only the remainder is looked up exactly. Exact because one worker owns a shard
+ * at a time.
  */
 export class DedupState {
-  private bloom: InstanceType<typeof BloomFilter>;
-  private readonly lastHash: LRUCache<string, string>;
-  private bloomItems = 0;
+  private bloom: ShardBloom;
+  private readonly lastHash: LRUCache<string, TenantHash>;
+  /** Until the LRU first evicts, it holds every stored fingerprint: a miss is then certain, no bloom needed. */
+  private cacheHoldsAll = true;
 
   constructor(private readonly options: DedupOptions) {
-    this.bloom = createBloom(options);
+    this.bloom = new ShardBloom(options);
     this.lastHash = new LRUCache({ max: Math.max(1, options.cacheSize) });
   }
 
   /**
    * Decides each candidate in order. Candidates of one fingerprint within the batch see each
    * other (A, A → new, duplicate), unlike Keep which compares a request only with the database.
+   * Settles without waiting for a turn of the event loop when no candidate needs the exact store.
    */
-  async decide(candidates: readonly DedupCandidate[], lookup: LastHashLookup): Promise<DedupDecision[]> {
-    const keys = candidates.map((candidate) => fingerprintKey(candidate.tenant, candidate.fingerprint));
-    const cached = keys.map((key) => this.lastHash.get(key));
-    const unknown = new Map<string, { tenant: string; fingerprint: string }>();
-    for (const [i, candidate] of candidates.entries()) {
-      const key = keys[i] as string;
-      if (cached[i] === undefined && this.bloom.has(bloomKey(key, candidate.contentHash))) {
-        unknown.set(key, { tenant: candidate.tenant, fingerprint: candidate.fingerprint });
+  decide(candidates: readonly DedupCandidate[], lookup: LastHashLookup): Promise<DedupDecision[]> {
+    const cached: (string | undefined)[] = [];
+    let unknown: Map<string, FingerprintRef> | undefined;
+    for (const { tenant, fingerprint, contentHash } of candidates) {
+      const last = hashOf(this.lastHash.get(fingerprint), tenant);
+      cached.push(last);
+      if (
+        last === undefined &&
+        !this.cacheHoldsAll &&
+        this.bloom.mayContain(bloomKey(tenant, fingerprint, contentHash))
+      ) {
+        unknown ??= new Map();
+        unknown.set(fingerprintKey(tenant, fingerprint), { tenant, fingerprint });
       }
     }
-    const stored = unknown.size > 0 ? await lookup([...unknown.values()]) : new Map<string, string>();
-    const batchLast = new Map<string, string>();
-    return candidates.map((candidate, i) => {
-      const key = keys[i] as string;
-      const previous = batchLast.get(key) ?? cached[i] ?? stored.get(key);
-      batchLast.set(key, candidate.contentHash);
-      if (previous === undefined) return 'unseen';
-      return previous === candidate.contentHash && candidate.fullDeduplication ? 'duplicate' : 'changed';
-    });
+    if (unknown === undefined) return Promise.resolve(settle(candidates, cached));
+    return lookup([...unknown.values()]).then((stored) => settle(candidates, cached, stored));
   }
 
   /** Records committed hashes so later batches see them. */
   remember(tenant: string, fingerprint: string, hash: string): void {
-    const key = fingerprintKey(tenant, fingerprint);
-    this.lastHash.set(key, hash);
-    this.bloom.add(bloomKey(key, hash));
-    this.bloomItems++;
+    const entry = this.lastHash.peek(fingerprint);
+    if (entry === undefined && this.lastHash.size === this.lastHash.max) this.cacheHoldsAll = false;
+    this.lastHash.set(fingerprint, withHash(entry, tenant, hash));
+    this.bloom.add(bloomKey(tenant, fingerprint, hash));
   }
 
   /** Starts over from the exact store's content (bloom filters cannot delete). */
   rebuild(entries: Iterable<{ tenant: string; fingerprint: string; contentHash: string }>): void {
-    this.bloom = createBloom(this.options);
-    this.bloomItems = 0;
+    this.bloom = new ShardBloom(this.options);
     this.lastHash.clear();
+    this.cacheHoldsAll = true;
     for (const entry of entries) this.remember(entry.tenant, entry.fingerprint, entry.contentHash);
   }
 
   stats() {
     return {
-      bloomItems: this.bloomItems,
-      bloomFillRatio: this.bloomItems / this.options.bloomCapacity,
-      bloomFalsePositiveRate: estimatedFalsePositiveRate(this.bloom._size, this.bloom._nbHashes, this.bloomItems),
-      bloomMemoryBytes: Math.ceil(this.bloom._size / 8),
+      bloomItems: this.bloom.items,
+      bloomFillRatio: this.bloom.items / this.options.bloomCapacity,
+      bloomFalsePositiveRate: this.bloom.estimatedFalsePositiveRate(),
+      bloomMemoryBytes: this.bloom.memoryBytes(),
       cacheEntries: this.lastHash.size,
     };
   }
 }
 
-/**
- * (1 − e^(−k·n/m))^k from the item count: the library's own rate() scans every bit (~30 ms for a
- * million-item filter), far too slow to run after each batch.
- */
-function estimatedFalsePositiveRate(bits: number, hashes: number, items: number): number {
-  return (1 - Math.exp((-hashes * items) / bits)) ** hashes;
+/** Decisions from each candidate's cached last hash, the exact store's answers and the batch's own earlier candidates. */
+function settle(
+  candidates: readonly DedupCandidate[],
+  cached: readonly (string | undefined)[],
+  stored?: Map<string, string>,
+): DedupDecision[] {
+  const batchLast = new Map<string, TenantHash>();
+  const decisions: DedupDecision[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const { tenant, fingerprint, contentHash, fullDeduplication } = candidates[i] as DedupCandidate;
+    const inBatch = batchLast.get(fingerprint);
+    const previous = hashOf(inBatch, tenant) ?? cached[i] ?? stored?.get(fingerprintKey(tenant, fingerprint));
+    const updated = withHash(inBatch, tenant, contentHash);
+    if (updated !== inBatch) batchLast.set(fingerprint, updated);
+    if (previous === undefined) decisions.push('unseen');
+    else decisions.push(previous === contentHash && fullDeduplication ? 'duplicate' : 'changed');
+  }
+  return decisions;
 }
 
+/** The exact store's key of a fingerprint (see LastHashLookup). */
 function fingerprintKey(tenant: string, fingerprint: string): string {
   return `${tenant}\u0000${fingerprint}`;
 }
 
 /** Identity of (tenant, fingerprint, content) in the bloom filter. */
-function bloomKey(fingerprintKey: string, contentHash: string): string {
-  return `${fingerprintKey}\u0000${contentHash}`;
+function bloomKey(tenant: string, fingerprint: string, contentHash: string): string {
+  return `${tenant}\u0000${fingerprint}\u0000${contentHash}`;
 }
 
 /**
- * The bloom's two base hashes are the halves of one 64-bit xxHash: the library's default hashes
- * the key twice with a pure-JS 64-bit xxHash, several times slower.
+ * The library's BloomFilter sizes the filter and holds its bits; the bit positions are computed
+ * here from one 64-bit xxHash of the key (the library's enhanced double hashing) into a reused
+ * array and set through its BitSet (its own add/has would hash each key twice with a pure-JS
+ * 64-bit xxHash, several times slower, and allocate an object and an array of positions per call).
  */
-function createBloom(options: DedupOptions) {
-  const bloom = BloomFilter.create(options.bloomCapacity, options.bloomErrorRate);
-  const hashing = (
-    bloom as unknown as { _hashing: { hashTwice: (value: string) => { first: number; second: number } } }
-  )._hashing;
-  hashing.hashTwice = (value: string) => {
-    const hash = h64(value);
-    return { first: Number(hash & 0xffffffffn), second: Number(hash >> 32n) };
-  };
-  return bloom;
+class ShardBloom {
+  private readonly filter: InstanceType<typeof BloomFilter>;
+  private readonly positions: Uint32Array;
+  items = 0;
+
+  constructor(options: DedupOptions) {
+    this.filter = BloomFilter.create(options.bloomCapacity, options.bloomErrorRate);
+    this.positions = new Uint32Array(this.filter._nbHashes);
+  }
+
+  add(key: string): void {
+    this.locate(key);
+    for (const position of this.positions) this.filter._filter.add(position);
+    this.items++;
+  }
+
+  mayContain(key: string): boolean {
+    this.locate(key);
+    for (const position of this.positions) if (!this.filter._filter.has(position)) return false;
+    return true;
+  }
+
+  /**
+   * (1 − e^(−k·n/m))^k from the item count: the library's own rate() scans every bit (~30 ms for a
+   * million-item filter), far too slow to run after each batch.
+   */
+  estimatedFalsePositiveRate(): number {
+    const { _size: bits, _nbHashes: hashes } = this.filter;
+    return (1 - Math.exp((-hashes * this.items) / bits)) ** hashes;
+  }
+
+  memoryBytes(): number {
+    return Math.ceil(this.filter._size / 8);
+  }
+
+  /** position i = h1 + i·h2 + (i³ − i)/6 mod size, computed incrementally. */
+  private locate(key: string): void {
+    const size = this.filter._size;
+    const hash = h64(key);
+    let position = Number(BigInt.asUintN(32, hash)) % size;
+    let step = Number(hash >> 32n) % size;
+    for (let i = 0; i < this.positions.length; i++) {
+      this.positions[i] = position;
+      position = (position + step) % size;
+      step = (step + i + 1) % size;
+    }
+  }
 }

@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
 import { contentHash } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
+import { sha256Hex } from '../../../src/alert/hash.js';
 import { alertId, shardOf } from '../../../src/alert/identity.js';
 
 const options = { bloomCapacity: 10_000, bloomErrorRate: 0.01, cacheSize: 100 };
-const candidate = (fingerprint: string, hash: string, fullDeduplication = true): DedupCandidate => ({
-  tenant: 't',
+const candidate = (fingerprint: string, hash: string, fullDeduplication = true, tenant = 't'): DedupCandidate => ({
+  tenant,
   fingerprint,
   contentHash: hash,
   fullDeduplication,
@@ -53,6 +55,21 @@ describe('contentHash', () => {
     expect(contentHash(changed)).not.toBe(contentHash(alert));
     expect(contentHash(changed, ['labels.host', 'counter'])).toBe(contentHash(alert, ['labels.host', 'counter']));
   });
+
+  it('keeps the digests already stored in last_alert (SHA-256 of the same sorted-key JSON)', () => {
+    expect(contentHash(alert)).toBe('ffe9c59c7a5f58af53e18f1bf7cf70f38155a18b81b10fb1ecfd9266b2609606');
+    expect(contentHash(alert, ['labels.host', 'counter'])).toBe(
+      '6117fa9d57eca4783ca6274311b192b4336c8162943b10bfb3ac501e95d7ea4c',
+    );
+  });
+});
+
+describe('sha256Hex', () => {
+  it('digests the UTF-8 bytes of the text as lowercase hex', () => {
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const text = 'Störung – 東京 🚨';
+    expect(sha256Hex(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
+  });
 });
 
 describe('DedupState', () => {
@@ -86,6 +103,63 @@ describe('DedupState', () => {
     // f2 is the one cached entry (LRU of 1); f1 is only in the bloom, f3 nowhere.
     expect(asked).toEqual(['f1']);
     expect(decisions).toEqual(['duplicate', 'unseen']);
+  });
+
+  it('keeps a last hash per tenant for a fingerprint several tenants share', async () => {
+    const state = new DedupState(options);
+    state.remember('t', 'f', 'A');
+    state.remember('u', 'f', 'B');
+    state.remember('t', 'f', 'C');
+    const decisions = await state.decide(
+      [
+        candidate('f', 'C'),
+        candidate('f', 'B', true, 'u'),
+        candidate('f', 'A', true, 'v'),
+        candidate('f', 'C', true, 'u'),
+      ],
+      noStore,
+    );
+    expect(decisions).toEqual(['duplicate', 'duplicate', 'unseen', 'changed']);
+  });
+
+  it('finds every remembered pair through the bloom filter and asks about few others', async () => {
+    const state = new DedupState({ ...options, cacheSize: 1 });
+    const remembered = Array.from({ length: 2000 }, (_, i) => candidate(`f${i}`, `h${i}`));
+    for (const { tenant, fingerprint, contentHash } of remembered) state.remember(tenant, fingerprint, contentHash);
+    const asked = new Set<string>();
+    const lookup = async (keys: { fingerprint: string }[]) => {
+      for (const key of keys) asked.add(key.fingerprint);
+      return new Map<string, string>();
+    };
+    await state.decide(remembered.slice(0, -1), lookup);
+    // The cache holds only the last one; the bloom filter must let every other through.
+    expect(asked.size).toBe(1999);
+    asked.clear();
+    await state.decide(
+      Array.from({ length: 2000 }, (_, i) => candidate(`other${i}`, `h${i}`)),
+      lookup,
+    );
+    expect(asked.size).toBeLessThan(40); // 1% target at full capacity; 20% full here
+  });
+
+  it('skips the bloom filter while the cache has never evicted, and uses it after', async () => {
+    // A two-bit filter: after a few items, every probe is a false positive.
+    const tinyBloom = { bloomCapacity: 1, bloomErrorRate: 0.5 };
+    const probes = Array.from({ length: 50 }, (_, i) => candidate(`new${i}`, 'X'));
+    let lookups = 0;
+    const countingLookup = async () => {
+      lookups++;
+      return new Map<string, string>();
+    };
+    const complete = new DedupState({ ...tinyBloom, cacheSize: 100 });
+    for (let i = 0; i < 20; i++) complete.remember('t', `f${i}`, 'A');
+    expect(await complete.decide(probes, countingLookup)).toEqual(probes.map(() => 'unseen'));
+    expect(lookups).toBe(0);
+
+    const evicting = new DedupState({ ...tinyBloom, cacheSize: 10 });
+    for (let i = 0; i < 20; i++) evicting.remember('t', `f${i}`, 'A');
+    expect(await evicting.decide(probes, countingLookup)).toEqual(probes.map(() => 'unseen'));
+    expect(lookups).toBe(1);
   });
 
   it('starts over on rebuild', async () => {
