@@ -123,15 +123,21 @@ describe('scale-out on a Redis Cluster', () => {
 
     // Where the shards' keys live: each shard's lanes and clock on one master, the shards on several.
     const masters = (a.services.redis as Cluster).nodes('master');
-    const holders = new Map<string, Set<number>>();
+    const placement = new Map<string, { masters: Set<number>; keys: string[] }>();
     for (const [index, master] of masters.entries()) {
       for (const name of await master.keys(`{${env.QUEUE_PREFIX}:s*`)) {
-        const shard = name.slice(name.indexOf(':s') + 2, name.indexOf('}'));
-        holders.set(shard, (holders.get(shard) ?? new Set()).add(index));
+        const shard = name.slice(0, name.indexOf('}') + 1);
+        const place = placement.get(shard) ?? { masters: new Set(), keys: [] };
+        place.masters.add(index);
+        place.keys.push(name.slice(shard.length + 1));
+        placement.set(shard, place);
       }
     }
-    expect(holders.size).toBe(SHARDS);
-    for (const nodes of holders.values()) expect(nodes.size).toBe(1);
-    expect(new Set([...holders.values()].flatMap((nodes) => [...nodes])).size).toBeGreaterThan(1);
+    expect(placement.size).toBe(SHARDS);
+    for (const place of placement.values()) {
+      expect(place.masters.size).toBe(1);
+      expect(place.keys.sort()).toEqual(['clock', 'normal', 'urgent']);
+    }
+    expect(new Set([...placement.values()].flatMap((place) => [...place.masters])).size).toBeGreaterThan(1);
   }, 60_000);
 });
