@@ -32,6 +32,12 @@ export const ConfigSchema = Type.Object({
     default: 'redis://127.0.0.1:56379',
     description: 'Redis URL for queues, rate limits and pub/sub (default: the local stack).',
   }),
+  REDIS_CLUSTER_NODES: Type.String({
+    default: '',
+    pattern: '^([^,:\\s]+:\\d{1,5}(,[^,:\\s]+:\\d{1,5})*)?$',
+    description:
+      'Comma-separated `host:port` seed nodes of a Redis Cluster; when set, Alertgate connects to the cluster (REDIS_URL then supplies only the credentials and `rediss:` TLS) and QUEUE_PREFIX gets a `{…}` hash tag if it has none.',
+  }),
   ELASTICSEARCH_URL: Type.String({
     format: 'uri',
     default: 'http://127.0.0.1:59200',
@@ -62,9 +68,14 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 1024,
     default: 16,
-    description: 'Number of ingest queues `ingest:{n}`.',
+    description:
+      'Number of ingest log shards: a worker owns whole shards, and in a Redis Cluster the shards spread over the masters.',
   }),
-  QUEUE_PREFIX: Type.String({ default: 'alertgate', description: 'Redis key prefix of every queue.' }),
+  QUEUE_PREFIX: Type.String({
+    default: 'alertgate',
+    description:
+      'Redis key prefix of every queue and shared key (in cluster mode wrapped in a hash tag: `alertgate` → `{alertgate}`).',
+  }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     default: 5 * 1024 * 1024,
@@ -499,7 +510,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.ARCHIVE_DELETE_AFTER_DAYS <= config.ARCHIVE_AFTER_DAYS)
     problems.push('ARCHIVE_DELETE_AFTER_DAYS must be above ARCHIVE_AFTER_DAYS');
   if (problems.length > 0) throw new ConfigError(problems);
+  if (config.REDIS_CLUSTER_NODES !== '') config.QUEUE_PREFIX = withHashTag(config.QUEUE_PREFIX);
   return Object.freeze(config);
+}
+
+/**
+ * BullMQ needs every key of a queue in one cluster slot, and the shared keys are written together
+ * (MULTI, MGET), so in cluster mode the prefix carries a hash tag. Redis hashes the first non-empty
+ * `{…}` of a key; a prefix that already has one is kept as written.
+ */
+function withHashTag(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
 }
 
 function describeExpected(key: string): string {

@@ -1,8 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Redis } from 'ioredis';
 import { createElasticsearch, elasticsearchHealthy } from './archive/es-client.js';
 import type { Config } from './config.js';
 import type { DependencyCheck } from './health.js';
+import type { RedisClient } from './redis.js';
 import { createRedis, pingRedis } from './redis.js';
 import { type Database, openDatabase } from './store/db.js';
 
@@ -10,7 +10,7 @@ import { type Database, openDatabase } from './store/db.js';
 export interface Services {
   config: Config;
   database: Database;
-  redis: Redis;
+  redis: RedisClient;
   elasticsearch: Client;
   checks: DependencyCheck[];
   close(): Promise<void>;
@@ -21,7 +21,7 @@ export function openServices(config: Config, role: string): Services {
     max: config.DATABASE_POOL_SIZE,
     applicationName: `alertgate-${role}`,
   });
-  const redis = createRedis(config.REDIS_URL, role);
+  const redis = createRedis(config, role);
   const elasticsearch = createElasticsearch(config.ELASTICSEARCH_URL);
   const checks: DependencyCheck[] = [
     { name: 'postgres', required: true, check: async () => void (await database.sql`select 1`) },

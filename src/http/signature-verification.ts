@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { checkSignatureHeaders, signatureMatches } from '../auth/standard-webhooks.js';
+import type { RedisClient } from '../redis.js';
 import { principalOf } from './authenticate.js';
 import { ApiError, dependencyUnavailable } from './errors.js';
 
 export interface SignatureVerificationOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key prefix (QUEUE_PREFIX). */
   prefix: string;
   /** Largest accepted distance between `webhook-timestamp` and now, in seconds, either way. */

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /** SubscribeURLs we will visit: AWS SNS endpoints only, never an arbitrary host. */
 const SNS_SUBSCRIBE_URL = /^https:\/\/sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\?Action=ConfirmSubscription&/;
@@ -17,7 +17,7 @@ const UNCONFIRMED_KEPT = 1000;
  */
 export class SnsConfirmer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly log: FastifyBaseLogger,
     private readonly visit: (url: string) => Promise<number> = async (url) =>

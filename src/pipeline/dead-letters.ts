@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { IngestLog, IngestPart } from './ingest-log.js';
 
 /** An ingest log entry that failed permanently, with why and where it came from. */
@@ -21,7 +21,7 @@ export const INGEST_DLQ = 'dlq-ingest';
 export class IngestDeadLetters {
   private readonly queue: Queue<DeadLetter>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<DeadLetter>(INGEST_DLQ, { connection, prefix });
   }
 

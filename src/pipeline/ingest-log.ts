@@ -1,12 +1,9 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { Alert } from '../alert/alert.js';
 import { contentHash } from '../alert/content-hash.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { shardOf } from '../alert/identity.js';
+import type { RedisClient } from '../redis.js';
 import { type Lane, laneOf, shardClockKey, streamKey } from './ingest-streams.js';
-
-/** A Redis client the ingest log runs on: one server, or a Redis Cluster. */
-export type RedisClient = Redis | Cluster;
 
 /** One request's alerts as accepted by the gateway, before they are split by shard and lane. */
 export interface IngestRequest {

@@ -1,4 +1,4 @@
-import type { RedisClient } from './ingest-log.js';
+import type { RedisClient } from '../redis.js';
 import { entryTime, LANES, type Lane, streamKey } from './ingest-streams.js';
 
 /** One shard's backlog: entries not yet committed (the log is trimmed up to the committed offsets). */

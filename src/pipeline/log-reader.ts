@@ -1,4 +1,5 @@
-import { type IngestPart, PART_FIELD, type RedisClient } from './ingest-log.js';
+import type { RedisClient } from '../redis.js';
+import { type IngestPart, PART_FIELD } from './ingest-log.js';
 import { LANES, type Lane, streamKey } from './ingest-streams.js';
 
 /** One entry read from a shard's lane. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ReservedSql } from 'postgres';
 import * as metrics from '../metrics.js';
+import type { RedisClient } from '../redis.js';
 import type { Sql } from '../store/db.js';
 
 /** Sorted set of live worker ids, scored by their last heartbeat (epoch ms). */
@@ -46,7 +46,7 @@ export class ShardOwnership {
 
   constructor(
     private readonly sql: Sql,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly handler: ShardHandler,
     private readonly options: ShardOwnershipOptions,
     private readonly log: Logger,

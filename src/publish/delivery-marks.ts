@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /** How a (batch, target) delivery left the fan-out: delivered, handed to a retry job, or dead-lettered. */
 export type Mark = 'delivered' | 'retrying' | 'dead-lettered';
@@ -11,7 +11,7 @@ const TTL_SECONDS = 86_400;
  */
 export class DeliveryMarks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

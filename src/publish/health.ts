@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { DeliveryFailure } from '../failure.js';
+import type { RedisClient } from '../redis.js';
 
 /** Whether a failure says the target is broken (not just this payload): transient, or auth/gone answers. */
 export function countsAgainstTarget(failure: DeliveryFailure): boolean {
@@ -26,7 +26,7 @@ export class TargetHealth {
   private readonly cache = new Map<string, { failures: number; at: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly options: { unhealthyAfter: number; probeIntervalMs: number; cacheMs?: number },
   ) {}

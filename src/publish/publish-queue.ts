@@ -1,8 +1,8 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Alert } from '../alert/alert.js';
 import * as metrics from '../metrics.js';
 import type { CommitOutput } from '../pipeline/committed-batch.js';
+import type { RedisClient } from '../redis.js';
 import { targetWants } from './routing.js';
 import type { TargetCatalog } from './target-catalog.js';
 
@@ -42,7 +42,7 @@ const retention: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
 export class PublishQueue {
   readonly queue: Queue<PublishJob>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<PublishJob>(PUBLISH_QUEUE, { connection, prefix });
   }
 

@@ -48,7 +48,7 @@ export async function startPublisher(
   options: { config?: Config; random?: () => number } = {},
 ): Promise<Publisher> {
   const config = options.config ?? services.config;
-  const producer = createWorkerRedis(config.REDIS_URL, 'publish-queue');
+  const producer = createWorkerRedis(config, 'publish-queue');
   const queue = new PublishQueue(producer, config.QUEUE_PREFIX);
   const pipeline = await buildPublishPipeline(services.database, services.redis, config, log, {
     scheduleRetry: (job, delayMs, jobId) => queue.addDelivery(job, delayMs, jobId),
@@ -110,7 +110,7 @@ export async function startPublisher(
     return line.ok ? 'delivered' : 'dead-lettered';
   };
 
-  const connection = createWorkerRedis(config.REDIS_URL, 'publish-worker');
+  const connection = createWorkerRedis(config, 'publish-worker');
   const worker = new Worker<PublishJob>(
     PUBLISH_QUEUE,
     (job, token) =>

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { RedisClient } from '../redis.js';
 import type { Database } from '../store/db.js';
 import { Breakers } from './circuit.js';
 import { PublishDeadLetters } from './dead-letters.js';
@@ -55,7 +55,7 @@ export interface PipelineOptions {
  */
 export async function buildPublishPipeline(
   database: Database,
-  redis: Redis,
+  redis: RedisClient,
   config: PublishConfig,
   log: Logger,
   options: PipelineOptions,

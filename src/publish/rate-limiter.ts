@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { TokenBucketStore } from '../ratelimit/token-bucket-store.js';
+import type { RedisClient } from '../redis.js';
 import type { RateLimit } from './model.js';
 
 /**
@@ -9,7 +9,7 @@ import type { RateLimit } from './model.js';
 export class TargetRateLimiter {
   private readonly store: TokenBucketStore;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.store = new TokenBucketStore(redis, `${prefix}:publish:bucket:`);
   }
 

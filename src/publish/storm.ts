@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Alert } from '../alert/alert.js';
+import type { RedisClient } from '../redis.js';
 
 /**
  * KEYS[1] the target's storm flag; KEYS[2] the newest state handed to the target per fingerprint
@@ -35,7 +35,7 @@ export class StormMode {
   private readonly newestStates: NewestStates;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** `memoryMs` must cover the retry window: a retry waiting that long still finds newer states. */
     private readonly options: { quietMs: number; memoryMs: number },

@@ -1,6 +1,6 @@
 import { COMMITTED_ENTRIES_KEY } from '../pipeline/batch-loop.js';
-import type { RedisClient } from '../pipeline/ingest-log.js';
 import { sampleLogDepth } from '../pipeline/log-depth.js';
+import type { RedisClient } from '../redis.js';
 
 export interface BackpressureOptions {
   /** Ingest log entries waiting above which ingestion is refused… */

@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
 import { COMMITTED_BY_SHARD_KEY } from '../pipeline/batch-loop.js';
@@ -7,6 +6,7 @@ import { INGEST_DLQ } from '../pipeline/dead-letters.js';
 import { ingestViewName } from '../pipeline/ingest-streams.js';
 import { type ShardDepth, sampleLogDepth } from '../pipeline/log-depth.js';
 import { PUBLISH_QUEUE } from '../publish/publish-queue.js';
+import type { RedisClient } from '../redis.js';
 import { assessQueueHealth, type HealthThresholds, statusRank } from './queue-health.js';
 import { readWorkers, type WorkerView } from './worker-registry.js';
 
@@ -79,7 +79,7 @@ export class QueueSampler {
   private lastError: unknown;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly shards: number,
     private readonly options: QueueSamplerOptions,
     private readonly log: Logger,

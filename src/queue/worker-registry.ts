@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { workerAnnouncementKey, workerRegistryKey } from '../pipeline/shard-ownership.js';
+import type { RedisClient } from '../redis.js';
 
 /** A live batch worker as its heartbeat and announcement describe it. */
 export interface WorkerView {
@@ -31,7 +31,7 @@ function parseAnnouncement(text: string | null): Announcement {
  * than `livenessMs`, with the shards each announced, oldest heartbeat first.
  */
 export async function readWorkers(
-  redis: Redis,
+  redis: RedisClient,
   namespace: string,
   livenessMs: number,
   now = Date.now(),

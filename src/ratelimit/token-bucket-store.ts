@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /**
  * Refill-and-take in one step, on Redis's clock so every gateway instance shares the budget.
@@ -40,7 +40,7 @@ export class TokenBucketStore {
   private readonly take: TakeToken;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     if (!('takeToken' in redis)) redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });

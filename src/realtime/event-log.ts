@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { compareIds, type StampedEvent, type StreamEvent, streamKey } from './events.js';
 
 /**
@@ -18,7 +18,7 @@ return #parts`;
 /** Events per script call. */
 const APPEND_CHUNK = 500;
 
-type WithAppend = Redis & {
+type WithAppend = RedisClient & {
   alertgateRealtimeAppend(key: string, maxLen: number, channel: string, ...events: string[]): Promise<number>;
 };
 
@@ -34,7 +34,7 @@ export class RealtimeEventLog {
   private readonly redis: WithAppend;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     private readonly maxLen: number,
   ) {

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
+import type { RedisClient } from '../redis.js';
 import type { RealtimeEventLog } from './event-log.js';
 import { compareIds, type StampedEvent } from './events.js';
 import type { StreamHub } from './hub.js';
@@ -21,7 +21,7 @@ export class RealtimeRelay {
 
   constructor(
     /** A dedicated connection: a subscribed connection can run no other command. */
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly log: RealtimeEventLog,
     private readonly hub: StreamHub,
     private readonly logger: Logger,

@@ -40,12 +40,7 @@ export async function registerStreamApi(
     heartbeatMs: config.REALTIME_HEARTBEAT_MS,
     maxClients: config.REALTIME_MAX_CLIENTS,
   });
-  const relay = new RealtimeRelay(
-    createWorkerRedis(config.REDIS_URL, `realtime-relay-${process.pid}`),
-    events,
-    hub,
-    log,
-  );
+  const relay = new RealtimeRelay(createWorkerRedis(config, `realtime-relay-${process.pid}`), events, hub, log);
   await relay.start();
   app.addHook('preClose', async () => hub.close());
   const deps = { authenticate, hub, events, retryMs: SSE_RETRY_MS };

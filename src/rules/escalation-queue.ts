@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Alert } from '../alert/alert.js';
+import type { RedisClient } from '../redis.js';
 
 export const ESCALATION_QUEUE = 'escalation';
 
@@ -34,7 +34,7 @@ export function escalationJobId(
 export class EscalationQueue {
   readonly queue: Queue<EscalationJob>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<EscalationJob>(ESCALATION_QUEUE, { connection, prefix });
   }
 

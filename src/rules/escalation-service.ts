@@ -62,7 +62,7 @@ export async function startEscalation(
   const files = config.ESCALATION_FILE ? loadEscalationFile(config.ESCALATION_FILE) : [];
   const catalog = new EscalationCatalog(services.database.db, files, config.ESCALATION_REFRESH_MS);
   await catalog.start();
-  const producer = createWorkerRedis(config.REDIS_URL, 'escalation-queue');
+  const producer = createWorkerRedis(config, 'escalation-queue');
   const queue = new EscalationQueue(producer, config.QUEUE_PREFIX);
   const escalate = createEscalationStep({
     sql: services.database.sql,
@@ -70,7 +70,7 @@ export async function startEscalation(
     silences: deps.silences,
     send: sendThroughPublishQueue(deps.publishQueue),
   });
-  const connection = createWorkerRedis(config.REDIS_URL, 'escalation-worker');
+  const connection = createWorkerRedis(config, 'escalation-worker');
   const worker = new Worker<EscalationJob>(ESCALATION_QUEUE, (job: Job<EscalationJob>) => escalate(job.data), {
     connection,
     prefix: config.QUEUE_PREFIX,

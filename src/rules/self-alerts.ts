@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Alert, Severity, Status } from '../alert/alert.js';
 import { clampFingerprint } from '../alert/fingerprint.js';
@@ -8,6 +7,7 @@ import * as metrics from '../metrics.js';
 import type { IngestLog } from '../pipeline/ingest-log.js';
 import { healthThresholds } from '../queue/queue-health.js';
 import type { QueueSample } from '../queue/queue-sampler.js';
+import type { RedisClient } from '../redis.js';
 import type { Services } from '../services.js';
 import { ClusterStats } from '../stats/cluster-stats.js';
 import { LeaderLock } from './leader-lock.js';
@@ -37,7 +37,7 @@ export interface SelfAlertsOptions {
 }
 
 export interface SelfAlertsDeps {
-  redis: Redis;
+  redis: RedisClient;
   ingestLog: IngestLog;
   /** The gateway's queue sample (background sampler). */
   latestSample: () => QueueSample | undefined;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import {
   type ProcessStats,
   processRegistryKey,
@@ -52,7 +52,7 @@ export class ClusterStats {
   processes: Pick<ProcessStats, 'id' | 'role' | 'host' | 'pid' | 'at'>[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: ClusterStatsOptions,
   ) {}
 

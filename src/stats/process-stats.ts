@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { RedisClient } from '../redis.js';
 
 /**
  * The metric families every process shares through Redis, so one gateway can show and alert on
@@ -90,7 +90,7 @@ export class ProcessStatsPublisher {
   private lastError: unknown;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly registry: Registry,
     private readonly options: { prefix: string; intervalMs: number; role: string },
     private readonly log: Logger,

@@ -8,7 +8,7 @@ import { ProcessStatsPublisher } from '../../src/stats/process-stats.js';
 import { silentLog } from '../support/harness.js';
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-const redis = createRedis(config.REDIS_URL, 'test-cluster-stats');
+const redis = createRedis(config, 'test-cluster-stats');
 const prefix = `t-${randomUUID()}`;
 const publishers: ProcessStatsPublisher[] = [];
 

@@ -271,7 +271,10 @@ describe('signed ingestion (Standard Webhooks)', () => {
   it('answers 503 with Retry-After, accepting nothing, when the replay check cannot reach Redis', async () => {
     const key = await signingKey();
     const principal = await stack.keys.verify(key.key);
-    const redis = createRedis(`redis://127.0.0.1:${await closedPort()}`, 'test-replay');
+    const redis = createRedis(
+      { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_CLUSTER_NODES: '' },
+      'test-replay',
+    );
     const app = await createApp(stack.config);
     let handled = 0;
     await app.register(async (scope) => {

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 import { workerAnnouncementKey } from '../../src/pipeline/shard-ownership.js';
+import type { RedisClient } from '../../src/redis.js';
 import { waitFor } from './harness.js';
 import { parsePrometheus, total } from './prometheus-text.js';
 
@@ -94,7 +94,7 @@ export function httpReady(port: number): () => Promise<boolean> {
  * Readiness of `worker`: the process announces in Redis (under the queue prefix) that it owns at
  * least one shard. Reads the announcements through `redis`, which must reach the same Redis.
  */
-export function ownsShards(redis: Redis, prefix: string): (child: AlertgateProcess) => Promise<boolean> {
+export function ownsShards(redis: RedisClient, prefix: string): (child: AlertgateProcess) => Promise<boolean> {
   return async (child) => {
     const keys = await redis.keys(workerAnnouncementKey(prefix, '*'));
     const announcements = keys.length > 0 ? await redis.mget(...keys) : [];

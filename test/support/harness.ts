@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
 import pino from 'pino';
 import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
@@ -9,6 +10,7 @@ import type { IngestLog } from '../../src/pipeline/ingest-log.js';
 import { LANES } from '../../src/pipeline/ingest-streams.js';
 import { sampleLogDepth } from '../../src/pipeline/log-depth.js';
 import { readShards } from '../../src/pipeline/log-reader.js';
+import type { RedisClient } from '../../src/redis.js';
 import { openServices, type Services } from '../../src/services.js';
 import { type BatchWorker, startWorker } from '../../src/worker.js';
 
@@ -58,14 +60,20 @@ export function openTestStack(overrides: Record<string, string> = {}): TestStack
     },
     async close() {
       for (const component of running.reverse()) await component.stop();
-      const keysToDrop = [
-        ...(await services.redis.keys(`${config.QUEUE_PREFIX}:*`)),
-        ...(await services.redis.keys(`{${config.QUEUE_PREFIX}:s*`)),
-      ];
-      if (keysToDrop.length > 0) await services.redis.del(...keysToDrop);
+      await dropNamespace(services.redis, config.QUEUE_PREFIX);
       await services.close();
     },
   };
+}
+
+/** Deletes the namespace's keys, its own and its shards' (`{<namespace>:sNN}…`), from every master. */
+export async function dropNamespace(redis: RedisClient, prefix: string): Promise<void> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const server of servers) {
+    const keys = [...(await server.keys(`${prefix}:*`)), ...(await server.keys(`{${prefix.replace(/[{}]/g, '')}:s*`))];
+    // One key per command: a cluster node refuses multi-key commands across slots.
+    await Promise.all(keys.map((key) => server.unlink(key)));
+  }
 }
 
 /** Polls until `check` returns a truthy value or the time runs out. */

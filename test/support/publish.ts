@@ -9,7 +9,7 @@ import type { TargetDefinition } from '../../src/publish/model.js';
 import { openServices, type Services } from '../../src/services.js';
 import type { Db } from '../../src/store/db.js';
 import { publishDeadLetters, publishLog, publishTargets } from '../../src/store/schema.js';
-import { silentLog, testConfig } from './harness.js';
+import { dropNamespace, silentLog, testConfig } from './harness.js';
 import { type Contract, HttpReceiver } from './receivers/http-receiver.js';
 import { webhookContract } from './receivers/webhook.js';
 
@@ -64,8 +64,7 @@ export function publishServices(overrides: Record<string, string> = {}): Service
 
 /** Deletes the Redis keys of a services' queue prefix and closes them. */
 export async function closeServices(services: Services): Promise<void> {
-  const keys = await services.redis.keys(`${services.config.QUEUE_PREFIX}:*`);
-  if (keys.length > 0) await services.redis.del(...keys);
+  await dropNamespace(services.redis, services.config.QUEUE_PREFIX);
   await services.close();
 }
 

@@ -42,6 +42,20 @@ describe('loadConfig', () => {
     );
   });
 
+  it('gives the queue prefix a hash tag in Redis Cluster mode, keeping one already there', () => {
+    expect(loadConfig({ QUEUE_PREFIX: 'alertgate' }).QUEUE_PREFIX).toBe('alertgate');
+    const cluster = { REDIS_CLUSTER_NODES: 'redis-a:7000,10.0.0.2:7001' };
+    expect(loadConfig({ ...cluster, QUEUE_PREFIX: 'alertgate' }).QUEUE_PREFIX).toBe('{alertgate}');
+    expect(loadConfig({ ...cluster, QUEUE_PREFIX: 'prod-{ag}' }).QUEUE_PREFIX).toBe('prod-{ag}');
+  });
+
+  it('rejects cluster seed nodes that are not host:port', () => {
+    for (const nodes of ['redis-a', 'redis-a:7000,', 'redis://redis-a:7000', 'a:1 b:2'])
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: nodes })).toThrow(
+        /^invalid configuration:\n {2}REDIS_CLUSTER_NODES=/,
+      );
+  });
+
   it('redacts passwords in URLs', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://user:s3cret@db:5432/x' });
     expect(JSON.stringify(redactConfig(config))).not.toContain('s3cret');
