@@ -40,7 +40,7 @@ function makeAlerts(count: number): Alert[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i % distinct;
     return {
-      id: alertId(tenant, 'bench', i),
+      id: alertId(tenant, 'bench', i, now),
       eventId: null,
       name: `HighLatency-${n % 500}`,
       status: 'firing',

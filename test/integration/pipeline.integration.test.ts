@@ -42,7 +42,7 @@ async function lastAlert(tenant: string) {
 
 function alert(tenant: string, fields: Partial<Alert> & { name: string; receivedAt: string }): Alert {
   return {
-    id: alertId(tenant, randomUUID(), 0),
+    id: alertId(tenant, randomUUID(), 0, fields.receivedAt),
     eventId: null,
     fingerprint: fields.name,
     tenant,
