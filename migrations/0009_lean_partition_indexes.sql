@@ -4,8 +4,9 @@
 -- is built on each partition once its day is over (SEALED_INDEXES in
 -- src/store/partitions.ts, named <partition>_<suffix>). Partitions of finished days keep their
 -- indexes as that sealed set: they are detached (their indexes then belong to them alone), renamed,
--- and attached again, which reads each such partition once to check its bounds. Partitions of today
--- and later lose them: they still take writes and are sealed when their day is over.
+-- and attached again, which reads each such partition once to check its bounds, under a lock that
+-- holds writes and searches of `alerts` until the migration commits. Partitions of today and later
+-- lose them: they still take writes and are sealed when their day is over.
 DO $$
 DECLARE
   suffixes CONSTANT jsonb := '{"alerts_received_at_brin": "received_brin",

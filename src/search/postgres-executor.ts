@@ -113,7 +113,7 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
   /** The alerts with these ids (all within `window`), in the order of `keys`. */
   const rowsOf = async (tx: Db, tenant: string, keys: readonly Position[]) => {
     if (keys.length === 0) return [];
-    const times = keys.map((key) => key.receivedAt);
+    const times = new Set(keys.map((key) => new Date(key.receivedAt).toISOString()));
     const rows = (await tx
       .select(COLUMNS)
       .from(alerts)
@@ -124,9 +124,9 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
             alerts.id,
             keys.map((key) => key.id),
           ),
-          // Bounds let PostgreSQL skip the other days' partitions.
-          gte(alerts.receivedAt, new Date(Math.min(...times)).toISOString()),
-          lte(alerts.receivedAt, new Date(Math.max(...times)).toISOString()),
+          // The keys' exact times skip the other days' partitions and probe the primary key
+          // (received_at, id): a partition still taking writes has no index on id alone.
+          inArray(alerts.receivedAt, [...times]),
         ),
       )) as Row[];
     const byId = new Map(rows.map((row) => [row.id as string, row]));

@@ -80,7 +80,7 @@ export async function maintainPartitions(sql: Sql, daysAhead: number, now = new 
  * received_at desc) and the labels GIN, which serve the writer, lookups by time-ordered id and
  * searches of the recent window (text matches there are checked row by row). Each index here would
  * cost every insert (the trigram GIN alone five times the whole lean set); built once over a
- * finished day, they cost a fraction of that per row. The text expression must stay identical to
+ * finished day, they cost about half of that per row. The text expression must stay identical to
  * `searchableText` in src/search/postgres-executor.ts, or searches cannot use it.
  */
 export const SEALED_INDEXES: Readonly<Record<string, string>> = {
