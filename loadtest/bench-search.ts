@@ -1,8 +1,9 @@
 /**
  * `npm run bench:search`: federated search latency over ≥ 1,000,000 hot alerts (PostgreSQL, seven
- * far-future daily partitions) and ≥ 1,000,000 archived alerts (Elasticsearch, ten daily indices
- * with the archiver's template), one tenant. Serves the real search routes over HTTP on 127.0.0.1
- * and sends typical queries one at a time; prints p50/p95/p99 per query, then removes everything.
+ * far-future daily partitions, all but the newest sealed) and ≥ 1,000,000 archived alerts
+ * (Elasticsearch, ten daily indices with the archiver's template), one tenant. Serves the real
+ * search routes over HTTP on 127.0.0.1 and sends typical queries one at a time; prints p50/p95/p99
+ * per query, then removes everything.
  * BENCH_HOT_ROWS, BENCH_ARCHIVED_ROWS and BENCH_SAMPLES override the sizes. To repeat measurements
  * on one data set: BENCH_KEEP=1 skips the clean-up and prints BENCH_REUSE=<prefix>,<tenant>, which a
  * later run takes instead of seeding (and then cleans up unless BENCH_KEEP is set again).

@@ -50,7 +50,7 @@ const children: ChildProcess[] = [];
 function alertFor(i: number, requestId: string): Alert {
   const at = new Date().toISOString();
   return {
-    id: alertId(tenant, requestId, 0),
+    id: alertId(tenant, requestId, 0, at),
     eventId: null,
     name: `bench alert ${i}`,
     status: 'firing',

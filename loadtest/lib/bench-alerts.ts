@@ -10,7 +10,7 @@ export function makeBenchAlerts(tenant: string, count: number, duplicateRatio: n
   return Array.from({ length: count }, (_, i) => {
     const n = i % distinct;
     return {
-      id: alertId(tenant, 'bench', i),
+      id: alertId(tenant, 'bench', i, now),
       eventId: null,
       name: `HighLatency-${n % 500}`,
       status: 'firing',

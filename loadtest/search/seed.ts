@@ -8,7 +8,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { archiveIndexName } from '../../src/archive/index-names.js';
 import { renderTemplates } from '../../src/archive/templates.js';
 import type { Sql } from '../../src/store/db.js';
-import { ensurePartitions, PARTITIONED_TABLES, partitionName } from '../../src/store/partitions.js';
+import { ensurePartitions, PARTITIONED_TABLES, partitionName, sealPartition } from '../../src/store/partitions.js';
 
 export const DAY_MS = 86_400_000;
 export const FINGERPRINTS = 5000;
@@ -37,7 +37,10 @@ export function dayList(first: number, days: number): Date[] {
   return Array.from({ length: days }, (_, i) => new Date(first + i * DAY_MS));
 }
 
-/** Inserts `perDay` alerts into each day's partition with one SQL statement per day. */
+/**
+ * Inserts `perDay` alerts into each day's partition with one SQL statement per day, then seals every
+ * day but the newest, as partition maintenance leaves them: the newest is the day taking writes.
+ */
 export async function seedHot(
   sql: Sql,
   tenant: string,
@@ -49,12 +52,14 @@ export async function seedHot(
   await ensurePartitions(sql, first, days.at(-1) as Date);
   for (const [index, day] of days.entries()) {
     const start = index * perDay;
-    // Every value below is generated in SQL or bound; the expressions mirror archivedDocument().
+    // Every value below is generated in SQL or bound; the expressions mirror archivedDocument(). Ids
+    // have alertId's time-ordered layout, so lookups by id read one partition as in production.
     await sql`
       insert into alerts (received_at, id, tenant, fingerprint, provider_type, provider_id, event_id, name, status,
                           severity, source, service, environment, description, message, url, labels, extra,
                           content_hash, started_at, last_received)
-      select t, gen_random_uuid(), ${tenant}, 'fp-' || (h % ${FINGERPRINTS}), (${PROVIDERS}::text[])[1 + (h % 4)::int],
+      select t, (lpad(to_hex((extract(epoch from t) * 1000)::bigint), 12, '0') || '7' || substr(md5(i::text), 1, 3) || '8'
+                 || substr(md5(i::text), 4, 15))::uuid, ${tenant}, 'fp-' || (h % ${FINGERPRINTS}), (${PROVIDERS}::text[])[1 + (h % 4)::int],
              null, null, (${NAMES}::text[])[1 + (h / 7 % 5)::int] || (h % 97),
              (${STATUSES}::text[])[1 + (h / 11 % 4)::int], (${SEVERITIES}::text[])[1 + (h / 13 % 5)::int],
              array[(${PROVIDERS}::text[])[1 + (h % 4)::int]], (${SERVICES}::text[])[1 + (h / 17 % 5)::int],
@@ -69,6 +74,7 @@ export async function seedHot(
                       (i * 2654435761) % 2147483647 as h) x`;
     progress(day);
   }
+  for (const day of days.slice(0, -1)) await sealPartition(sql, day);
   for (const day of days) await sql`vacuum (analyze) ${sql(partitionName('alerts', day))}`;
 }
 

@@ -31,7 +31,7 @@ export interface AlertDraft {
 
 /** A normalized alert as it travels through the queue. */
 export interface Alert extends Omit<AlertDraft, 'id' | 'fingerprint'> {
-  /** Deterministic alert id (see fingerprint.alertId): a replayed job cannot insert twice. */
+  /** Deterministic, time-ordered alert id (see identity.alertId): a replayed job cannot insert twice. */
   id: string;
   /** Provider event id, if any. */
   eventId: string | null;

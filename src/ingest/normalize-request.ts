@@ -102,7 +102,7 @@ function toAlert(
     defaultFingerprint(draft.name);
   return {
     ...rest,
-    id: alertId(ctx.tenant, ctx.requestId, index),
+    id: alertId(ctx.tenant, ctx.requestId, index, receivedAt),
     eventId: id,
     fingerprint: clampFingerprint(chosen),
     tenant: ctx.tenant,

@@ -220,7 +220,7 @@ export class SelfAlerts {
     finding?: Finding,
   ): Alert {
     return {
-      id: alertId(this.options.tenant, request.requestId, request.index),
+      id: alertId(this.options.tenant, request.requestId, request.index, request.received),
       eventId: null,
       name: entry.rule,
       status,

@@ -5,6 +5,7 @@
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Alert, Severity, Status } from '../alert/alert.js';
+import { receivedAtOfId } from '../alert/identity.js';
 import type { Db } from '../store/db.js';
 import { alerts } from '../store/partitioned-schema.js';
 import { comparePositions } from './merge.js';
@@ -17,7 +18,7 @@ const iso = (column: typeof alerts.receivedAt) =>
 /** Planner cost of one operator call while searching (PostgreSQL's default: 0.0025); see `bounded`. */
 const TEXT_AWARE_OPERATOR_COST = '0.01';
 
-/** Must stay identical to the expression of the `alerts_text_trgm` index, or the index is not used. */
+/** Must stay identical to the sealed partitions' `text_trgm` index (SEALED_INDEXES), or it is not used. */
 const searchableText = sql`lower(${alerts.name} || ' ' || coalesce(${alerts.description}, '') || ' ' || coalesce(${alerts.message}, ''))`;
 
 const COLUMNS = {
@@ -112,7 +113,7 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
   /** The alerts with these ids (all within `window`), in the order of `keys`. */
   const rowsOf = async (tx: Db, tenant: string, keys: readonly Position[]) => {
     if (keys.length === 0) return [];
-    const times = keys.map((key) => key.receivedAt);
+    const times = new Set(keys.map((key) => new Date(key.receivedAt).toISOString()));
     const rows = (await tx
       .select(COLUMNS)
       .from(alerts)
@@ -123,9 +124,9 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
             alerts.id,
             keys.map((key) => key.id),
           ),
-          // Bounds let PostgreSQL skip the other days' partitions.
-          gte(alerts.receivedAt, new Date(Math.min(...times)).toISOString()),
-          lte(alerts.receivedAt, new Date(Math.max(...times)).toISOString()),
+          // The keys' exact times skip the other days' partitions and probe the primary key
+          // (received_at, id): a partition still taking writes has no index on id alone.
+          inArray(alerts.receivedAt, [...times]),
         ),
       )) as Row[];
     const byId = new Map(rows.map((row) => [row.id as string, row]));
@@ -178,11 +179,19 @@ export function createPostgresExecutor(db: Db, timeoutMs: number, countCap: numb
   };
 
   const lookup: StoreLookup = async (tenant, id) => {
+    // A time-ordered id names its receipt time: one partition's primary key answers.
+    const receivedAt = receivedAtOfId(id);
     const rows = await bounded((tx) =>
       tx
         .select(COLUMNS)
         .from(alerts)
-        .where(and(eq(alerts.id, id), eq(alerts.tenant, tenant)))
+        .where(
+          and(
+            eq(alerts.id, id),
+            eq(alerts.tenant, tenant),
+            receivedAt === null ? undefined : eq(alerts.receivedAt, receivedAt),
+          ),
+        )
         .limit(1),
     );
     const [row] = rows as Row[];

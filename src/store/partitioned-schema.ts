@@ -1,5 +1,6 @@
 /**
- * Daily range-partitioned tables (DDL in migrations/*_partitioned_*.sql). Declared here for typed
+ * Daily range-partitioned tables (DDL in migrations/*_partitioned_*.sql; the indexes of `alerts`
+ * depend on a partition's age, see SEALED_INDEXES in partitions.ts). Declared here for typed
  * queries only; drizzle-kit does not manage them.
  */
 import { jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';

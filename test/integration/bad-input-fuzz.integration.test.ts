@@ -198,9 +198,10 @@ describe('round trip: accepted alerts are found through search unchanged', () =>
           return items.length === sent.length ? items : null;
         });
         for (const [index, alert] of alerts.entries()) {
-          const item = found.find((candidate) => candidate.id === alertId(tenant, requestId, index));
+          const idAt = (receivedAt: unknown) => alertId(tenant, requestId, index, String(receivedAt));
+          const item = found.find((candidate) => candidate.id === idAt(candidate.receivedAt));
           expect(item).toEqual({
-            id: alertId(tenant, requestId, index),
+            id: idAt(item?.receivedAt),
             eventId: alert.id === undefined || alert.id.trim() === '' ? null : alert.id,
             fingerprint: sent[index]?.fingerprint,
             tenant,

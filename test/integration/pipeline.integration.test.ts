@@ -50,7 +50,7 @@ async function ingestLog(test: TestStack): Promise<IngestLog> {
 
 function alert(tenant: string, fields: Partial<Alert> & { name: string; receivedAt: string }): Alert {
   return {
-    id: alertId(tenant, randomUUID(), 0),
+    id: alertId(tenant, randomUUID(), 0, fields.receivedAt),
     eventId: null,
     fingerprint: fields.name,
     tenant,

@@ -110,10 +110,13 @@ describe('tenant isolation (hot alerts, full gateway)', () => {
   it('by id: knowing (or deriving) another tenant’s id reveals nothing, and answers like a missing id', async () => {
     const own = items(await call('GET', '/api/v1/alerts/search?q=isolation', keyA));
     const idOfA = own.find((alert) => alert.fingerprint === A_ONLY)?.id as string;
-    // Ids are derived from (tenant, request id, position): anyone holding A's request id can compute A's ids,
-    // and the same request id under B names another alert.
-    expect(own.map((alert) => alert.id).sort()).toEqual([alertId(A, requestIdA, 0), alertId(A, requestIdA, 1)].sort());
-    expect(alertId(B, requestIdA, 1)).not.toBe(alertId(A, requestIdA, 1));
+    // Ids are derived from (tenant, request id, position, receipt time): anyone holding A's request id and
+    // the time can compute A's ids, and the same request id under B names another alert.
+    const receivedAt = own[0]?.receivedAt as string;
+    expect(own.map((alert) => alert.id).sort()).toEqual(
+      [alertId(A, requestIdA, 0, receivedAt), alertId(A, requestIdA, 1, receivedAt)].sort(),
+    );
+    expect(alertId(B, requestIdA, 1, receivedAt)).not.toBe(alertId(A, requestIdA, 1, receivedAt));
 
     expect((await call('GET', `/api/v1/alerts/${idOfA}`, keyA)).status).toBe(200);
     const foreign = await call('GET', `/api/v1/alerts/${idOfA}`, keyB);

@@ -4,7 +4,7 @@ import type { Alert } from '../../../src/alert/alert.js';
 import { contentHash } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { sha256Hex } from '../../../src/alert/hash.js';
-import { alertId, shardOf } from '../../../src/alert/identity.js';
+import { alertId, receivedAtOfId, shardOf } from '../../../src/alert/identity.js';
 
 const options = { bloomCapacity: 10_000, bloomErrorRate: 0.01, cacheSize: 100 };
 const candidate = (fingerprint: string, hash: string, fullDeduplication = true, tenant = 't'): DedupCandidate => ({
@@ -172,12 +172,36 @@ describe('DedupState', () => {
 });
 
 describe('identity', () => {
-  it('derives the same UUID-shaped alert id for the same delivery, another for another', () => {
-    const id = alertId('t', 'req-1', 0);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(alertId('t', 'req-1', 0)).toBe(id);
-    expect(alertId('t', 'req-1', 1)).not.toBe(id);
-    expect(alertId('u', 'req-1', 0)).not.toBe(id);
+  const at = '2026-03-04T05:06:07.089Z';
+
+  it('derives the same UUIDv7-shaped alert id for the same delivery, another for another', () => {
+    const id = alertId('t', 'req-1', 0, at);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(alertId('t', 'req-1', 0, at)).toBe(id);
+    expect(alertId('t', 'req-1', 1, at)).not.toBe(id);
+    expect(alertId('u', 'req-1', 0, at)).not.toBe(id);
+    // The time is not part of the identity: only its 48 bits change, the digest bits stay.
+    expect(alertId('t', 'req-1', 0, '2026-03-04T05:06:07.090Z').slice(14)).toBe(id.slice(14));
+  });
+
+  it('leads with the receipt time in milliseconds, so ids sort in receipt order', () => {
+    const times = Array.from({ length: 200 }, (_, i) => new Date(Date.parse(at) + i * 37).toISOString());
+    const ids = times.map((time, i) => alertId('t', `req-${199 - i}`, i % 3, time));
+    expect([...ids].sort()).toEqual(ids);
+    expect(alertId('t', 'req-1', 0, at).replaceAll('-', '').slice(0, 12)).toBe(
+      Date.parse(at).toString(16).padStart(12, '0'),
+    );
+  });
+
+  it('reads the receipt time back from a time-ordered id, and nothing from other UUIDs', () => {
+    expect(receivedAtOfId(alertId('t', 'req-1', 4, at))).toBe(at);
+    expect(receivedAtOfId(alertId('t', 'req-1', 4, at).toUpperCase())).toBe(at);
+    expect(receivedAtOfId('1b4e28ba-2fa1-41d2-883f-0016d3cca427')).toBeNull();
+    expect(receivedAtOfId('not-an-id')).toBeNull();
+  });
+
+  it('refuses a receipt time that is not a date', () => {
+    expect(() => alertId('t', 'req-1', 0, 'yesterday')).toThrow(RangeError);
   });
 
   it('spreads fingerprints over every shard, stably', () => {
