@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
@@ -7,29 +6,21 @@ import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-reques
 import type { RawPolicy } from '../../ingest/raw-policy.js';
 import type { SnsConfirmer } from '../../ingest/sns-confirmer.js';
 import * as metrics from '../../metrics.js';
-import type { ProviderRegistry, RegisteredProvider } from '../../providers/registry.js';
-import type { Backpressure } from '../../queue/backpressure.js';
 import type { IngestQueues } from '../../queue/ingest-queues.js';
-import type { RateLimits } from '../../ratelimit/limits.js';
-import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
 import { ApiError, dependencyUnavailable } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
 import { ErrorBody } from '../schemas.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
+import { type AdmissionDeps, admissionHooks, backpressureRefusal, ingestProviderOf } from './ingest-admission.js';
 import { registerIngestBodyParsers } from './ingest-body.js';
 
-export interface IngestDeps {
-  registry: ProviderRegistry;
+export interface IngestDeps extends AdmissionDeps {
   queues: IngestQueues;
-  backpressure: Backpressure;
   rules: DedupRuleCache;
   rawPolicy: RawPolicy;
-  limits: RateLimits;
-  bucketStore: new () => TokenBucketStore;
   sns: SnsConfirmer;
-  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   maxAlertsPerRequest: number;
   jsonLimits: JsonLimits;
   timeWindow: TimeWindow;
@@ -73,38 +64,12 @@ const errorResponses = {
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
   await app.register(async (scope) => {
     registerIngestBodyParsers(scope, deps.jsonLimits);
+    // Signed keys' bodies are read and verified after every cheaper refusal (onRequest hooks).
     installSignatureVerification(scope, deps.signatures);
-    await scope.register(rateLimit, {
-      global: false,
-      hook: 'preParsing',
-      store: deps.bucketStore,
-      enableDraftSpec: true,
-      // With Redis down the enqueue fails next and answers 503; a 500 from the limiter would hide that.
-      skipOnError: true,
-      keyGenerator: (request) => `${principalOf(request).keyId}:${providerTypeOf(request)}`,
-      max: (request) => deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request)).capacity,
-      timeWindow: (request) => {
-        const bucket = deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request));
-        return (bucket.capacity / bucket.refillPerSecond) * 1000;
-      },
-      onExceeded: (request) =>
-        metrics.rejectedRequests.inc({ provider: providerTypeOf(request), reason: 'rate_limited' }),
-      errorResponseBuilder: (request, context) =>
-        new ApiError(
-          'rate_limited',
-          `rate limit for provider "${providerTypeOf(request)}" exceeded: ${context.max} requests per bucket; retry in ${context.after}`,
-          {
-            provider: providerTypeOf(request),
-            limit: context.max,
-            retryAfterSeconds: Math.ceil(context.ttl / 1000),
-          },
-        ),
-    });
-
+    const onRequest = await admissionHooks(scope, deps);
     for (const prefix of ['', '/api/v1']) {
       const routeOptions = (summary: string, params?: ReturnType<typeof Type.Object>) => ({
-        onRequest: deps.authenticate,
-        config: { rateLimit: {} },
+        onRequest,
         schema: {
           tags: ['ingest'],
           summary,
@@ -128,19 +93,9 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
   });
 }
 
-function providerTypeOf(request: FastifyRequest): string {
-  return (request.params as { provider_type?: string }).provider_type ?? 'keep';
-}
-
 async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
   const principal = principalOf(request);
-  const providerType = providerTypeOf(request);
-  const provider = resolveProvider(deps.registry, providerType);
-  if (principal.providers && !principal.providers.includes(provider.adapter.type)) {
-    throw new ApiError('forbidden', `this API key may not post "${provider.adapter.type}" alerts`, {
-      allowed: principal.providers,
-    });
-  }
+  const provider = ingestProviderOf(request);
   if (request.body === undefined || request.body === null)
     throw new ApiError('invalid_json', 'the request body is empty');
   const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
@@ -163,15 +118,11 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
     return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted: 0, skipped: [outcome] });
   }
   if (result.alerts.length > 0) {
+    // Shedding may have begun since the admission hooks, which let through what might be critical.
     const admission = deps.backpressure.admit(result.alerts.some((alert) => alert.severity === 'critical'));
     if (!admission.ok) {
       metrics.rejectedRequests.inc({ provider: provider.adapter.type, reason: 'backpressure' });
-      throw new ApiError(
-        'backpressure',
-        `ingestion is shedding load (${admission.reason === 'queue_depth' ? 'queue too deep' : 'queue too old'}); retry in ${admission.retryAfterSeconds}s`,
-        { reason: admission.reason, retryAfterSeconds: admission.retryAfterSeconds },
-        { 'retry-after': String(admission.retryAfterSeconds) },
-      );
+      throw backpressureRefusal(admission);
     }
     try {
       await deps.queues.enqueue({
@@ -191,12 +142,4 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
   return reply
     .status(202)
     .send({ task_name: request.id, requestId: request.id, accepted: result.alerts.length, skipped: result.skipped });
-}
-
-function resolveProvider(registry: ProviderRegistry, providerType: string): RegisteredProvider {
-  const provider = registry.get(providerType);
-  if (!provider) {
-    throw new ApiError('unknown_provider', `Provider ${providerType} not found`, { supported: registry.types() });
-  }
-  return provider;
 }
