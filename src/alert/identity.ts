@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 
 /**
  * Deterministic alert id: a UUID-shaped digest of (tenant, request id, position). A job that is
  * delivered twice carries the same ids, so the second insert is a no-op.
  */
 export function alertId(tenant: string, requestId: string, index: number): string {
-  const hex = createHash('sha256').update(`${tenant}\u0000${requestId}\u0000${index}`).digest('hex');
+  const hex = sha256Hex(`${tenant}\u0000${requestId}\u0000${index}`);
   // Version 8 (custom) UUID layout: set the version nibble and the RFC 4122 variant bits.
   const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -45,10 +45,12 @@ interface LocalBucket {
  * requests cost no round trip either.
  *
  * Over-admission bound: the shared bucket never grants more than capacity + refill × t in total;
- * leasing only shifts when tokens are spent. A process holds at most `chunk` unspent tokens, so in
- * any window of t seconds N gateway processes admit at most capacity + refill × t + N × chunk
- * (exactly capacity + refill × t when the chunk is 1). Tokens unspent after `idleMs` without a
- * request are given back to the shared bucket, and all of them on close, so none are lost.
+ * leasing only shifts when tokens are spent. A lease asks for the requests waiting plus at most one
+ * chunk, so a process holds at most `chunk` tokens taken ahead of demand, and in any window of t
+ * seconds N gateway processes admit at most capacity + refill × t + N × chunk (a waiting request
+ * counted when its lease leaves Redis); exactly capacity + refill × t when the chunk is 1. Tokens
+ * unspent after `idleMs` without a request are given back to the shared bucket, and all of them
+ * on close, so none are lost.
  */
 export class QuotaLeases {
   private readonly buckets = new Map<string, LocalBucket>();
