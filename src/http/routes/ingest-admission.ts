@@ -74,8 +74,9 @@ export function ingestProviderOf(request: FastifyRequest): RegisteredProvider {
   return request.ingestProvider;
 }
 
-/** The refusal of a request that backpressure does not admit. */
-export function backpressureRefusal(admission: Extract<Admission, { ok: false }>): ApiError {
+/** The refusal of a request that backpressure does not admit, counted. */
+export function backpressureRefusal(providerType: string, admission: Extract<Admission, { ok: false }>): ApiError {
+  metrics.rejectedRequests.inc({ provider: providerType, reason: 'backpressure' });
   return new ApiError(
     'backpressure',
     `ingestion is shedding load (${admission.reason === 'queue_depth' ? 'queue too deep' : 'queue too old'}); retry in ${admission.retryAfterSeconds}s`,
@@ -112,10 +113,7 @@ const keyScope: onRequestHookHandler = (request, _reply, done) => {
 function shedBeforeReading(backpressure: Backpressure): onRequestHookHandler {
   return (request, _reply, done) => {
     const admission = backpressure.admit(true);
-    if (!admission.ok) {
-      metrics.rejectedRequests.inc({ provider: ingestProviderOf(request).adapter.type, reason: 'backpressure' });
-      throw backpressureRefusal(admission);
-    }
+    if (!admission.ok) throw backpressureRefusal(ingestProviderOf(request).adapter.type, admission);
     done();
   };
 }

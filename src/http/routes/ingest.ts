@@ -120,10 +120,7 @@ async function ingest(request: FastifyRequest, reply: FastifyReply, deps: Ingest
   if (result.alerts.length > 0) {
     // Shedding may have begun since the admission hooks, which let through what might be critical.
     const admission = deps.backpressure.admit(result.alerts.some((alert) => alert.severity === 'critical'));
-    if (!admission.ok) {
-      metrics.rejectedRequests.inc({ provider: provider.adapter.type, reason: 'backpressure' });
-      throw backpressureRefusal(admission);
-    }
+    if (!admission.ok) throw backpressureRefusal(provider.adapter.type, admission);
     try {
       await deps.queues.enqueue({
         requestId: request.id,
