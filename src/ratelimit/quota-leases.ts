@@ -12,7 +12,7 @@ export interface Quota {
 export type QuotaCallback = (error: Error | null, quota?: Quota) => void;
 
 /** Largest lease: one round trip to Redis per this many admitted requests at most. */
-const MAX_CHUNK = 100;
+const MAX_CHUNK = 1000;
 
 /**
  * Tokens leased per round trip: 5% of the burst or a quarter second of refill, whichever is

@@ -40,13 +40,14 @@ async function admittedOf(leases: QuotaLeases, key: string, limit: BucketLimit, 
 }
 
 describe('lease chunk', () => {
-  it('is 1 for small buckets and grows with the smaller of burst and refill, up to 100', () => {
+  it('is 1 for small buckets and grows with the smaller of burst and refill, up to 1000', () => {
     expect(leaseChunk({ capacity: 3, refillPerSecond: 1 })).toBe(1);
     expect(leaseChunk({ capacity: 100_000, refillPerSecond: 4 })).toBe(1);
     expect(leaseChunk({ capacity: 60, refillPerSecond: 12 })).toBe(3);
     expect(leaseChunk({ capacity: 200, refillPerSecond: 200 })).toBe(10);
     expect(leaseChunk({ capacity: 1000, refillPerSecond: 10_000 })).toBe(50);
-    expect(leaseChunk({ capacity: 20_000, refillPerSecond: 10_000 })).toBe(100);
+    expect(leaseChunk({ capacity: 20_000, refillPerSecond: 10_000 })).toBe(1000);
+    expect(leaseChunk({ capacity: 1e8, refillPerSecond: 1e8 })).toBe(1000);
   });
 });
 
