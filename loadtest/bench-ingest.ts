@@ -1,6 +1,7 @@
 /**
  * Gateway ingest throughput next to a bare Fastify route, same payloads, same run.
- * `npm run bench:ingest [-- --duration 10 --connections 50]`. Workers are not running, so this
+ * `npm run bench:ingest [-- --duration 10 --connections 50 --profile <dir>]` (`--profile` writes the
+ * gateway's `node --cpu-prof` profile there; `npm run loadtest:profile -- <dir>` summarizes it). Workers are not running, so this
  * measures auth, rate limiting, parsing, normalizing, fingerprinting and the durable enqueue alone.
  * CPU per request of the server, of Redis and of the load generator (this process) is steadier than
  * req/s on a busy machine, and their sum bounds the rate the machine's cores allow.
@@ -17,7 +18,11 @@ import { cpuSeconds, serviceCpuSeconds } from './lib/probes.js';
 import { type ServerProcess, spawnServer } from './servers/spawn.js';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    profile: { type: 'string' },
+  },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
@@ -91,7 +96,10 @@ async function measure(server: ServerProcess, provider: string, body: string) {
 
 const rows: Record<string, unknown>[] = [];
 const bare = await spawnServer(['--import', 'tsx', 'loadtest/servers/bare.ts']);
-const gateway = await spawnServer(['dist/main.js', 'serve'], env).catch(async (error) => {
+const gateway = await spawnServer(
+  [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []), 'dist/main.js', 'serve'],
+  env,
+).catch(async (error) => {
   await bare.stop();
   await services.close();
   throw error;

@@ -1,7 +1,8 @@
 /**
  * `npm run loadtest:profile -- <dir|file.cpuprofile> [--top 30]`: self-time hot spots of a
  * `node --cpu-prof` profile, with dist/ positions mapped back to src/ file:line via source maps,
- * plus totals per source file and per npm package.
+ * totals per source file and per npm package, and the total time (self + callees) of the
+ * project's own functions. Shares are of the busy samples: idle time is left out.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -51,6 +53,38 @@ function profilesIn(target: string): string[] {
     .map((name) => `${target}/${name}`);
 }
 
+/**
+ * Samples spent in each src/ function or below it. A function on the stack twice (recursion)
+ * counts once per sample.
+ */
+function projectTotals(nodes: ProfileNode[]): Map<string, number> {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const totals = new Map<string, number>();
+  const names = new Map<number, string | null>();
+  const nameOf = (node: ProfileNode) => {
+    if (!names.has(node.id)) {
+      const { where } = locate(node.callFrame);
+      names.set(node.id, where.startsWith('src/') ? `${node.callFrame.functionName || '(anonymous)'}  ${where}` : null);
+    }
+    return names.get(node.id) ?? null;
+  };
+  const visit = (node: ProfileNode, onStack: string[]): number => {
+    const name = nameOf(node);
+    const fresh = name !== null && !onStack.includes(name);
+    if (fresh) onStack.push(name);
+    let hits = node.hitCount ?? 0;
+    for (const child of node.children ?? []) hits += visit(byId.get(child) as ProfileNode, onStack);
+    if (fresh) {
+      onStack.pop();
+      totals.set(name, (totals.get(name) ?? 0) + hits);
+    }
+    return hits;
+  };
+  const root = nodes[0];
+  if (root) visit(root, []);
+  return totals;
+}
+
 function main(): number {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -64,12 +98,13 @@ function main(): number {
   const top = Number(values.top);
   for (const file of profilesIn(target)) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
-    const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+    const idle = profile.nodes.find((node) => node.callFrame.functionName === '(idle)')?.hitCount ?? 0;
+    const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0) - idle;
     const byFunction = new Map<string, number>();
     const byFile = new Map<string, number>();
     for (const node of profile.nodes) {
       const hits = node.hitCount ?? 0;
-      if (hits === 0) continue;
+      if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
       const { where, file: owner } = locate(node.callFrame);
       const name = `${node.callFrame.functionName || '(anonymous)'}  ${where}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
@@ -81,9 +116,10 @@ function main(): number {
       for (const [name, hits] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top))
         console.log(`${pct(hits)}  ${name}`);
     };
-    console.log(`\n== ${file} (${totalHits} samples)`);
+    console.log(`\n== ${file} (${totalHits} busy samples, ${idle} idle)`);
     print('self time by function', byFunction);
     print('self time by source file / package', byFile);
+    print('total time (self + callees) of project functions', projectTotals(profile.nodes));
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import { ConfigFileError } from './config-file.js';
+import { PROVIDER_ADAPTERS } from './providers/catalog.js';
+import { ProviderRegistry } from './providers/registry.js';
 import { loadTargetsFile } from './publish/target-schema.js';
 import { RateLimits } from './ratelimit/limits.js';
 import { loadEscalationFile } from './rules/escalation-policy.js';
@@ -10,7 +12,13 @@ import { loadSelfAlertRules } from './rules/self-alert-rules.js';
  * that add a config file add its loader here, so `alertgate check-config` covers it.
  */
 const CONFIG_FILE_LOADERS: { variable: keyof Config; load(config: Config): unknown }[] = [
-  { variable: 'RATE_LIMITS_FILE', load: (config) => RateLimits.fromConfig(config) },
+  {
+    variable: 'RATE_LIMITS_FILE',
+    load: (config) => {
+      const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
+      return RateLimits.fromConfig(config, (name) => registry.get(name)?.adapter.type);
+    },
+  },
   { variable: 'TARGETS_FILE', load: (config) => config.TARGETS_FILE && loadTargetsFile(config.TARGETS_FILE) },
   { variable: 'SELF_ALERT_RULES_FILE', load: (config) => loadSelfAlertRules(config) },
   {

@@ -24,7 +24,8 @@ import { registerPublishApi } from './publish/admin-api.js';
 import { Backpressure } from './queue/backpressure.js';
 import type { QueueSampler } from './queue/queue-sampler.js';
 import { RateLimits } from './ratelimit/limits.js';
-import { TokenBucketStore } from './ratelimit/token-bucket-store.js';
+import { QuotaLeases } from './ratelimit/quota-leases.js';
+import { SharedBuckets } from './ratelimit/shared-buckets.js';
 import { createSearch } from './search/create-search.js';
 import type { Services } from './services.js';
 
@@ -57,7 +58,7 @@ export async function buildGateway(
     criticalHardLimit: config.BACKPRESSURE_CRITICAL_HARD_LIMIT,
     sampleIntervalMs: 500,
   });
-  const bucketPrefix = `${config.QUEUE_PREFIX}:bucket:`;
+  const leases = new QuotaLeases(new SharedBuckets(redis, `${config.QUEUE_PREFIX}:bucket:`));
   await rules.start();
   await backpressure.start();
 
@@ -72,12 +73,8 @@ export async function buildGateway(
     backpressure,
     rules,
     rawPolicy: new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS),
-    limits: RateLimits.fromConfig(config),
-    bucketStore: class extends TokenBucketStore {
-      constructor() {
-        super(redis, bucketPrefix);
-      }
-    },
+    limits: RateLimits.fromConfig(config, (name) => registry.get(name)?.adapter.type),
+    leases,
     sns: new SnsConfirmer(redis, config.QUEUE_PREFIX, app.log),
     authenticate: createAuthenticate(keys, { admin: false }),
     maxAlertsPerRequest: config.MAX_ALERTS_PER_REQUEST,
@@ -127,6 +124,7 @@ export async function buildGateway(
     stop: () => {
       stopped ??= (async () => {
         await app.close();
+        await leases.close();
         backpressure.stop();
         await observability.stop();
         rules.stop();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 
 /** Largest Unix millisecond time a 48-bit UUIDv7 timestamp holds. */
 const MAX_UUID_TIME = 2 ** 48 - 1;
@@ -16,7 +16,7 @@ export function alertId(tenant: string, requestId: string, index: number, receiv
   if (!Number.isInteger(time) || time < 0 || time > MAX_UUID_TIME)
     throw new RangeError(`receivedAt ${receivedAt} is not a time a UUIDv7 id can hold`);
   const stamp = time.toString(16).padStart(12, '0');
-  const hex = createHash('sha256').update(`${tenant}\u0000${requestId}\u0000${index}`).digest('hex');
+  const hex = sha256Hex(`${tenant}\u0000${requestId}\u0000${index}`);
   // Version 7 nibble, then the RFC variant bits (10) over the digest.
   const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${stamp.slice(0, 8)}-${stamp.slice(8, 12)}-7${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

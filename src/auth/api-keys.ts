@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
+import { sha256Hex } from '../alert/hash.js';
 import type { Db } from '../store/db.js';
 import { apiKeys } from '../store/schema.js';
 import { signingSecretProblem } from './standard-webhooks.js';
@@ -25,7 +26,7 @@ export interface CreatedKey {
 
 /** Keys are stored as SHA-256 digests; the plaintext leaves the process only when created. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256Hex(key);
 }
 
 /** 32 random bytes, base64url, with a recognisable prefix for secret scanners. */

@@ -117,8 +117,9 @@ export async function createApp(
     uiConfig: { urls: [{ url: OPENAPI_DOCUMENT_PATH, name: 'Alertgate' }] },
   });
   app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   return app as unknown as App;
 }

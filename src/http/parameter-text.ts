@@ -6,10 +6,12 @@ import { ApiError } from './errors.js';
  * Refuses path and query parameters that are not text a store can hold: percent-escapes that do not
  * decode to UTF-8 (the query parser would pass them on verbatim; the router already refuses them in
  * the path), U+0000 and unpaired surrogates (PostgreSQL cannot compare or store them, so they would
- * fail deep inside a handler or a worker). Runs after authentication, before schema validation.
+ * fail deep inside a handler or a worker). Runs first (onRequest): a cheap refusal that needs no
+ * key, before any route hook reads a parameter (the ingest routes resolve the provider from one).
  */
 export function installParameterTextCheck(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  // A callback hook: an async one would cost every request a promise and a tick.
+  app.addHook('onRequest', (request, _reply, done) => {
     checkQueryEncoding(request);
     const locations = { path: request.params, query: request.query };
     for (const [location, parameters] of Object.entries(locations)) {
@@ -25,6 +27,7 @@ export function installParameterTextCheck(app: FastifyInstance): void {
         }
       }
     }
+    done();
   });
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RequestPayload } from 'fastify';
 import { checkSignatureHeaders, signatureMatches } from '../auth/standard-webhooks.js';
 import type { RedisClient } from '../redis.js';
 import { principalOf } from './authenticate.js';
@@ -39,9 +39,7 @@ export function installSignatureVerification(scope: FastifyInstance, options: Si
     });
   };
 
-  scope.addHook('preParsing', async (request, _reply, payload) => {
-    const secret = principalOf(request).signingSecret;
-    if (!secret) return payload;
+  const verify = async (request: FastifyRequest, secret: string, payload: RequestPayload) => {
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : undefined;
@@ -80,11 +78,18 @@ export function installSignatureVerification(scope: FastifyInstance, options: Si
     return Object.assign(Readable.from([body]), {
       receivedEncodedLength: payload.receivedEncodedLength ?? body.length,
     });
+  };
+
+  // Callback hooks: requests of keys without a secret, nearly all, pass without a promise.
+  scope.addHook('preParsing', (request, _reply, payload, done) => {
+    const secret = principalOf(request).signingSecret;
+    if (!secret) return done(null, payload);
+    verify(request, secret, payload).then((verified) => done(null, verified), done);
   });
 
-  scope.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 200 || reply.statusCode >= 300) await release(request);
-    return payload;
+  scope.addHook('onSend', (request, reply, payload, done) => {
+    if (!claims.has(request) || (reply.statusCode >= 200 && reply.statusCode < 300)) return done(null, payload);
+    release(request).then(() => done(null, payload));
   });
   // A client gone before the answer may retry the same message; a duplicate is dropped by dedup, a loss is not.
   scope.addHook('onRequestAbort', release);

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { Config } from '../config.js';
-import { loadConfigFile } from '../config-file.js';
+import { ConfigFileError, loadConfigFile } from '../config-file.js';
 
 const Bucket = Type.Object(
   {
@@ -29,15 +29,28 @@ export const RateLimitsFileSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Picks the bucket for (tenant, provider): tenant+provider, tenant default, provider, global default. */
+type RateLimitsFile = ReturnType<typeof loadConfigFile<typeof RateLimitsFileSchema>>;
+
+/** A provider name or alias to its adapter type; undefined for an unknown name. */
+export type ProviderTypeOf = (name: string) => string | undefined;
+
+/**
+ * Picks the bucket for (tenant, provider type): tenant+provider, tenant default, provider, global
+ * default. Provider names in the file may be aliases; they are resolved to their type, so an alias
+ * shares its type's bucket and limits.
+ */
 export class RateLimits {
   private constructor(
     private readonly fallback: Bucket,
-    private readonly file: ReturnType<typeof loadConfigFile<typeof RateLimitsFileSchema>>,
+    private readonly file: RateLimitsFile,
   ) {}
 
-  static fromConfig(config: Pick<Config, 'RATE_LIMIT_CAPACITY' | 'RATE_LIMIT_REFILL_PER_SECOND' | 'RATE_LIMITS_FILE'>) {
-    const file = config.RATE_LIMITS_FILE ? loadConfigFile(config.RATE_LIMITS_FILE, RateLimitsFileSchema) : {};
+  static fromConfig(
+    config: Pick<Config, 'RATE_LIMIT_CAPACITY' | 'RATE_LIMIT_REFILL_PER_SECOND' | 'RATE_LIMITS_FILE'>,
+    providerTypeOf: ProviderTypeOf,
+  ) {
+    const path = config.RATE_LIMITS_FILE;
+    const file = path ? resolveProviderNames(path, loadConfigFile(path, RateLimitsFileSchema), providerTypeOf) : {};
     const fallback = file.default ?? {
       capacity: config.RATE_LIMIT_CAPACITY,
       refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND,
@@ -45,10 +58,38 @@ export class RateLimits {
     return new RateLimits(fallback, file);
   }
 
+  /** `provider` is an adapter type, never an alias. */
   bucketFor(tenant: string, provider: string): Bucket {
     const tenantLimits = this.file.tenants?.[tenant];
     return (
       tenantLimits?.providers?.[provider] ?? tenantLimits?.default ?? this.file.providers?.[provider] ?? this.fallback
     );
   }
+}
+
+/** The file with every provider name replaced by its type; unknown names and duplicates are refused. */
+function resolveProviderNames(path: string, file: RateLimitsFile, providerTypeOf: ProviderTypeOf): RateLimitsFile {
+  const problems: string[] = [];
+  const resolve = (where: string, buckets: Record<string, Bucket> | undefined) => {
+    if (!buckets) return undefined;
+    const byType: Record<string, Bucket> = {};
+    for (const [name, bucket] of Object.entries(buckets)) {
+      const type = providerTypeOf(name);
+      if (type === undefined) problems.push(`${where}/${name}: unknown provider "${name}"`);
+      else if (Object.hasOwn(byType, type)) problems.push(`${where}/${name}: provider "${type}" has two buckets`);
+      else byType[type] = bucket;
+    }
+    return byType;
+  };
+  const resolved: RateLimitsFile = { ...file, providers: resolve('/providers', file.providers) };
+  if (file.tenants) {
+    resolved.tenants = Object.fromEntries(
+      Object.entries(file.tenants).map(([tenant, limits]) => [
+        tenant,
+        { ...limits, providers: resolve(`/tenants/${tenant}/providers`, limits.providers) },
+      ]),
+    );
+  }
+  if (problems.length > 0) throw new ConfigFileError(path, problems);
+  return resolved;
 }

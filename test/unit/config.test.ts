@@ -76,6 +76,19 @@ describe('checkConfigFiles', () => {
     expect(problems.some((problem) => problem.includes('/unknownKey'))).toBe(true);
   });
 
+  it('refuses a rate limit for an unknown provider, and two for one provider under its alias', () => {
+    const file = join(tmpdir(), `limits-${process.pid}-${Date.now()}-names.yaml`);
+    const bucket = '{ capacity: 5, refillPerSecond: 1 }';
+    writeFileSync(
+      file,
+      `providers:\n  nagios: ${bucket}\n  prometheus: ${bucket}\n  alertmanager: ${bucket}\ntenants:\n  acme:\n    providers:\n      alertmanager: ${bucket}\n`,
+    );
+    expect(checkConfigFiles(loadConfig({ RATE_LIMITS_FILE: file }))).toEqual([
+      `RATE_LIMITS_FILE=${file}: /providers/nagios: unknown provider "nagios"`,
+      `RATE_LIMITS_FILE=${file}: /providers/alertmanager: provider "prometheus" has two buckets`,
+    ]);
+  });
+
   it('reports an unreadable file instead of throwing', () => {
     const problems = checkConfigFiles(loadConfig({ RATE_LIMITS_FILE: '/nonexistent/limits.yaml' }));
     expect(problems).toEqual([

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { prometheusAdapter } from '../../providers/prometheus.js';
 import { toWebhookAlerts } from '../../providers/prometheus-postable.js';
@@ -6,7 +6,8 @@ import type { IngestOutcome, ToPayload } from './ingest.js';
 import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
 
 export interface AlertmanagerApiOptions {
-  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The ingestion scope's admission hooks (provider, key, scope, rate limit, backpressure). */
+  onRequest: onRequestHookHandler[];
   /** The ingestion path shared with the webhook routes (validation, rate limit, backpressure, enqueue). */
   accept: (request: FastifyRequest, toPayload: ToPayload) => Promise<IngestOutcome>;
 }
@@ -22,8 +23,8 @@ past resolves the alert. Answers 200 once the alerts are durably queued.`;
  */
 export function registerAlertmanagerApiRoutes(scope: FastifyInstance, options: AlertmanagerApiOptions): void {
   const routeOptions = (summary: string, success: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Null>) => ({
-    onRequest: options.authenticate,
-    config: { rateLimit: {}, ingestProvider: prometheusAdapter.type },
+    onRequest: options.onRequest,
+    config: { rateLimit: {}, ingestProviderType: prometheusAdapter.type },
     schema: {
       tags: ['ingest'],
       summary,

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
@@ -8,36 +7,21 @@ import type { RawPolicy } from '../../ingest/raw-policy.js';
 import type { SnsConfirmer } from '../../ingest/sns-confirmer.js';
 import * as metrics from '../../metrics.js';
 import type { IngestLog } from '../../pipeline/ingest-log.js';
-import type { ProviderRegistry, RegisteredProvider } from '../../providers/registry.js';
-import type { Backpressure } from '../../queue/backpressure.js';
-import type { RateLimits } from '../../ratelimit/limits.js';
-import type { TokenBucketStore } from '../../ratelimit/token-bucket-store.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
 import { ApiError, dependencyUnavailable } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
 import { registerAlertmanagerApiRoutes } from './alertmanager-api.js';
+import { type AdmissionDeps, admissionHooks, backpressureRefusal, ingestProviderOf } from './ingest-admission.js';
 import { ingestRequestBody, registerIngestBodyParsers } from './ingest-body.js';
 import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Provider of an ingestion route whose path does not name one (else Keep's format). */
-    ingestProvider?: string;
-  }
-}
-
-export interface IngestDeps {
-  registry: ProviderRegistry;
+export interface IngestDeps extends AdmissionDeps {
   ingestLog: IngestLog;
-  backpressure: Backpressure;
   rules: DedupRuleCache;
   rawPolicy: RawPolicy;
-  limits: RateLimits;
-  bucketStore: new () => TokenBucketStore;
   sns: SnsConfirmer;
-  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   maxAlertsPerRequest: number;
   jsonLimits: JsonLimits;
   timeWindow: TimeWindow;
@@ -62,38 +46,12 @@ const Accepted = Type.Object(
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
   await app.register(async (scope) => {
     registerIngestBodyParsers(scope, deps.jsonLimits);
+    // Signed keys' bodies are read and verified after every cheaper refusal (onRequest hooks).
     installSignatureVerification(scope, deps.signatures);
-    await scope.register(rateLimit, {
-      global: false,
-      hook: 'preParsing',
-      store: deps.bucketStore,
-      enableDraftSpec: true,
-      // With Redis down the enqueue fails next and answers 503; a 500 from the limiter would hide that.
-      skipOnError: true,
-      keyGenerator: (request) => `${principalOf(request).keyId}:${providerTypeOf(request)}`,
-      max: (request) => deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request)).capacity,
-      timeWindow: (request) => {
-        const bucket = deps.limits.bucketFor(principalOf(request).tenant, providerTypeOf(request));
-        return (bucket.capacity / bucket.refillPerSecond) * 1000;
-      },
-      onExceeded: (request) =>
-        metrics.rejectedRequests.inc({ provider: providerTypeOf(request), reason: 'rate_limited' }),
-      errorResponseBuilder: (request, context) =>
-        new ApiError(
-          'rate_limited',
-          `rate limit for provider "${providerTypeOf(request)}" exceeded: ${context.max} requests per bucket; retry in ${context.after}`,
-          {
-            provider: providerTypeOf(request),
-            limit: context.max,
-            retryAfterSeconds: Math.ceil(context.ttl / 1000),
-          },
-        ),
-    });
-
+    const onRequest = await admissionHooks(scope, deps);
     for (const prefix of ['', '/api/v1']) {
       const routeOptions = (summary: string, payload: string, params?: ReturnType<typeof Type.Object>) => ({
-        onRequest: deps.authenticate,
-        config: { rateLimit: {} },
+        onRequest,
         schema: {
           tags: ['ingest'],
           summary,
@@ -120,16 +78,10 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
       );
     }
     registerAlertmanagerApiRoutes(scope, {
-      authenticate: deps.authenticate,
+      onRequest,
       accept: (request, toPayload) => acceptAlerts(request, deps, toPayload),
     });
   });
-}
-
-function providerTypeOf(request: FastifyRequest): string {
-  return (
-    (request.params as { provider_type?: string }).provider_type ?? request.routeOptions.config.ingestProvider ?? 'keep'
-  );
 }
 
 async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
@@ -147,8 +99,9 @@ export interface IngestOutcome {
 export type ToPayload = (body: unknown, now: Date) => unknown;
 
 /**
- * The one ingestion path of every ingestion route: provider scope of the key, sanitizing, the
- * provider's validation and mapping, backpressure, and the enqueue it resolves after.
+ * The one ingestion path of every ingestion route, after the admission hooks: sanitizing, the
+ * provider's validation and mapping, backpressure for what may be critical, and the append it
+ * resolves after.
  */
 async function acceptAlerts(
   request: FastifyRequest,
@@ -156,13 +109,7 @@ async function acceptAlerts(
   toPayload: ToPayload = (body) => body,
 ): Promise<IngestOutcome> {
   const principal = principalOf(request);
-  const providerType = providerTypeOf(request);
-  const provider = resolveProvider(deps.registry, providerType);
-  if (principal.providers && !principal.providers.includes(provider.adapter.type)) {
-    throw new ApiError('forbidden', `this API key may not post "${provider.adapter.type}" alerts`, {
-      allowed: principal.providers,
-    });
-  }
+  const provider = ingestProviderOf(request);
   if (request.body === undefined || request.body === null)
     throw new ApiError('invalid_json', 'the request body is empty');
   const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
@@ -186,16 +133,9 @@ async function acceptAlerts(
     return { accepted: 0, skipped: [outcome] };
   }
   if (result.alerts.length > 0) {
+    // Shedding may have begun since the admission hooks, which let through what might be critical.
     const admission = deps.backpressure.admit(result.alerts.some((alert) => alert.severity === 'critical'));
-    if (!admission.ok) {
-      metrics.rejectedRequests.inc({ provider: provider.adapter.type, reason: 'backpressure' });
-      throw new ApiError(
-        'backpressure',
-        `ingestion is shedding load (${admission.reason === 'queue_depth' ? 'queue too deep' : 'queue too old'}); retry in ${admission.retryAfterSeconds}s`,
-        { reason: admission.reason, retryAfterSeconds: admission.retryAfterSeconds },
-        { 'retry-after': String(admission.retryAfterSeconds) },
-      );
-    }
+    if (!admission.ok) throw backpressureRefusal(provider.adapter.type, admission);
     try {
       await deps.ingestLog.append({
         requestId: request.id,
@@ -213,12 +153,4 @@ async function acceptAlerts(
   metrics.acceptedAlerts.inc({ provider: provider.adapter.type }, result.alerts.length);
   metrics.acceptedBytes.inc({ provider: provider.adapter.type }, Number(request.headers['content-length'] ?? 0));
   return { accepted: result.alerts.length, skipped: result.skipped };
-}
-
-function resolveProvider(registry: ProviderRegistry, providerType: string): RegisteredProvider {
-  const provider = registry.get(providerType);
-  if (!provider) {
-    throw new ApiError('unknown_provider', `Provider ${providerType} not found`, { supported: registry.types() });
-  }
-  return provider;
 }
