@@ -71,10 +71,12 @@ describe('every provider: native payload in, canonical alerts enqueued', () => {
         const queued = await queuedAlerts(gateway.ingestLog);
         const comparable = (alerts: typeof queued) =>
           alerts
-            .map(({ receivedAt: _r, lastReceived, ...alert }) => ({
+            .map(({ receivedAt: _r, lastReceived, id, ...alert }) => ({
               ...alert,
-              // Receive-time providers stamp "now"; compare everything else exactly.
+              // Receive-time providers stamp "now", and ids lead with the receive time; compare
+              // everything else exactly.
               lastReceived: lastReceived.slice(0, 10),
+              id: id.slice(14),
             }))
             .sort((a, b) => a.id.localeCompare(b.id));
         expect(comparable(queued)).toEqual(comparable(expected.alerts));

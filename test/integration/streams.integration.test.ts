@@ -160,7 +160,13 @@ describe('alert streams', () => {
   });
 
   it('drops a stalled client with a reason without slowing ingestion or the other clients', async () => {
-    const { urlA, urlB, stack } = await twoGateways({ REALTIME_CLIENT_BUFFER_BYTES: '262144' });
+    // Batches of 40 alerts (2 MB here) at most: a reader keeping up never has more than one batch
+    // waiting, far under its 4 MB buffer, while the stalled one falls 20 MB behind.
+    const { urlA, urlB, stack } = await twoGateways({
+      REALTIME_CLIENT_BUFFER_BYTES: '4194304',
+      BATCH_SIZE: '40',
+      BATCH_MAX_SIZE: '40',
+    });
     const tenant = uniqueTenant();
     const key = await stack.createKey(tenant);
     const healthy = await SseClient.open(`${urlB}/api/v1/alerts/stream`, { 'x-api-key': key });
