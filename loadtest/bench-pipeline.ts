@@ -2,7 +2,8 @@
  * Pipeline throughput: content hashes and dedup decisions per second in memory, bloom memory and
  * observed false-positive rate (as `npm run bench:dedup` prints them), then alerts committed per
  * second by a worker process draining a pre-filled ingest log with a
- * realistic mix (60% full duplicates). `npm run bench:pipeline [-- --alerts 200000 --per-request 10]`.
+ * realistic mix (60% full duplicates). `npm run bench:pipeline [-- --alerts 200000 --per-request 10
+ * --profile <dir>]` (`--profile` writes the worker's `node --cpu-prof` profile for `npm run loadtest:profile`).
  * Requests are appended 200 at a time, as a busy gateway does (one pipelined round trip).
  * The CPU the worker, PostgreSQL and Redis spend per alert while draining shows what bounds the rate.
  */
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     alerts: { type: 'string', default: '200000' },
     'per-request': { type: 'string', default: '10' },
     'duplicate-ratio': { type: 'string', default: '0.6' },
+    profile: { type: 'string' },
   },
 });
 const totalAlerts = Number(values.alerts);
@@ -68,7 +70,11 @@ const cpuSpent = async (workerPid: number) => ({
   postgres: await serviceCpuSeconds('postgres'),
   redis: await serviceCpuSeconds('redis-server'),
 });
-const worker = spawn(process.execPath, ['dist/main.js', 'worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+const worker = spawn(process.execPath, [...profileFlags, 'dist/main.js', 'worker'], {
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 const workerPid = worker.pid as number;
 const cpuBefore = await cpuSpent(workerPid);
 started = performance.now();
