@@ -123,7 +123,9 @@ try {
   await services.close();
 }
 console.table(rows);
-console.log('targets: alertgate ≥ 0.55× the bare route in the same run; gateway + Redis ≤ 100 µs CPU per single-alert request');
+console.log(
+  'targets: alertgate ≥ 0.55× the bare route in the same run; gateway + Redis ≤ 100 µs CPU per single-alert request',
+);
 
 function format(result: Awaited<ReturnType<typeof measure>>) {
   return {
