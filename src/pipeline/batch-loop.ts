@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type DedupOptions, DedupState } from '../alert/dedup.js';
 import type { DedupRuleCache } from '../alert/dedup-rules.js';
+import { exponentialDelayMs } from '../backoff.js';
 import { classifyFailure } from '../failure.js';
 import * as metrics from '../metrics.js';
 import type { RedisClient } from '../redis.js';
@@ -168,13 +169,11 @@ export class BatchLoop {
     const perStream = Math.max(16, Math.ceil(this.options.batch.maxSize / shards.length));
     const cursors = new Map(shards.map((owned) => [owned.shard, owned.cursor]));
     const read = await readShards(this.deps.redis, this.options.namespace, cursors, perStream);
-    const order = new Map(shards.map((owned, i) => [owned.shard, i]));
     const batch: LogEntry[] = [];
     let alerts = 0;
+    // readShards answers in the order of `cursors`, so each lane's entries are already in rotation order.
     take: for (const lane of LANES) {
-      const laneEntries = read.filter((entry) => entry.lane === lane);
-      laneEntries.sort((a, b) => (order.get(a.shard) as number) - (order.get(b.shard) as number));
-      for (const entry of laneEntries) {
+      for (const entry of read.filter((candidate) => candidate.lane === lane)) {
         if (batch.length > 0 && alerts + entry.part.alerts.length > this.options.batch.maxSize) break take;
         batch.push(entry);
         alerts += entry.part.alerts.length;
@@ -198,7 +197,7 @@ export class BatchLoop {
         metrics.batchFailures.inc({ class: failure });
         if (failure !== 'transient') return this.isolate(entries);
         this.deps.log.warn({ err: error, entries: entries.length, attempt }, 'batch failed; retrying');
-        await sleep(Math.min(30_000, 100 * 2 ** Math.min(attempt, 9)));
+        await sleep(exponentialDelayMs(attempt, 100, 30_000));
       }
     }
   }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Alert } from '../alert/alert.js';
+import { exponentialDelayMs } from '../backoff.js';
+import { alertColumns } from '../lifecycle/latest-alert.js';
 import * as metrics from '../metrics.js';
 import type { Sql } from '../store/db.js';
 import type { CommitOutput, CommittedAlert, CommittedBatch } from './committed-batch.js';
@@ -94,24 +96,19 @@ export class Outbox {
       return;
     }
     const attempts = entry.attempts + 1;
-    const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempts, 7));
-    this.pending.push({ batch: entry.batch, outputs: failed, attempts, retryAt: Date.now() + delayMs });
+    const retryAt = Date.now() + exponentialDelayMs(attempts, 250, 30_000);
+    this.pending.push({ batch: entry.batch, outputs: failed, attempts, retryAt });
   }
 
   private async readCommitted(ids: string[], from: Date, to: Date): Promise<CommittedAlert[]> {
-    const rows = await this.sql<(Alert & { state: string; episodeStartedAt: string | null })[]>`
-      select a.id, a.event_id as "eventId", a.fingerprint, a.tenant, a.provider_type as "providerType",
-             a.provider_id as "providerId", a.received_at as "receivedAt", a.name, a.status, a.severity,
-             a.last_received as "lastReceived", a.description, a.message, a.source, a.service, a.environment, a.url,
-             a.labels, a.extra, l.state, l.episode_started_at as "episodeStartedAt"
-      from alerts a join last_alert l on l.tenant = a.tenant and l.fingerprint = a.fingerprint
-      where a.id = any(${ids}::uuid[]) and a.received_at between ${from} and ${to}`;
+    const rows = await this.sql<(Alert & { state: string; episodeStartedAt: Date | null })[]>`
+      with a as (
+        select ${alertColumns(this.sql)} from alerts
+        where id = any(${ids}::uuid[]) and received_at between ${from} and ${to})
+      select a.*, l.state, l.episode_started_at as "episodeStartedAt"
+      from a join last_alert l on l.tenant = a.tenant and l.fingerprint = a.fingerprint`;
     return rows.map(({ state, episodeStartedAt, ...alert }) => ({
-      alert: {
-        ...alert,
-        receivedAt: new Date(alert.receivedAt).toISOString(),
-        lastReceived: new Date(alert.lastReceived).toISOString(),
-      },
+      alert,
       change: 'changed',
       state,
       episodeStartedAt: episodeStartedAt === null ? null : new Date(episodeStartedAt).toISOString(),

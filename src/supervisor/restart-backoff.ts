@@ -1,3 +1,5 @@
+import { exponentialDelayMs } from '../backoff.js';
+
 /** First restart delay after an unasked exit; doubles with every further exit in a row. */
 export const RESTART_BASE_DELAY_MS = 1000;
 /** Longest wait between restarts of a child that keeps exiting. */
@@ -10,7 +12,7 @@ export const RESTART_STABLE_AFTER_MS = 60_000;
  * 1 s, 2 s, 4 s … up to 30 s, so a crash-looping child is retried ever more slowly instead of spinning.
  */
 export function restartDelayMs(failures: number): number {
-  return Math.min(RESTART_MAX_DELAY_MS, RESTART_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
+  return exponentialDelayMs(failures - 1, RESTART_BASE_DELAY_MS, RESTART_MAX_DELAY_MS);
 }
 
 /** The count of exits in a row after one more exit of a child that ran `ranMs`. */
