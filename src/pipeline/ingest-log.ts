@@ -74,33 +74,40 @@ export class IngestLog {
   async append(request: IngestRequest): Promise<number> {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
-    const parts = new Map<string, IngestPart>();
+    const parts = new Map<string, { shard: number; lane: Lane; part: IngestPart }>();
     for (const alert of request.alerts) {
-      const key = `${shardOf(alert.tenant, alert.fingerprint, this.shards)}:${laneOf(alert.severity)}`;
-      let part = parts.get(key);
-      if (!part) {
-        part = { ...request, alerts: [], hashes: [], raw: undefined };
-        parts.set(key, part);
+      const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
+      const lane = laneOf(alert.severity);
+      const key = `${shard}:${lane}`;
+      let slot = parts.get(key);
+      if (!slot) {
+        slot = { shard, lane, part: { ...request, alerts: [], hashes: [], raw: undefined } };
+        parts.set(key, slot);
       }
-      part.alerts.push(alert);
-      part.hashes.push(contentHash(alert, ignoreFields));
+      slot.part.alerts.push(alert);
+      slot.part.hashes.push(contentHash(alert, ignoreFields));
     }
     const first = parts.values().next().value;
-    if (first && request.raw !== undefined) first.raw = request.raw;
-    await Promise.all([...parts.values()].map((part) => this.write(part)));
+    if (first && request.raw !== undefined) first.part.raw = request.raw;
+    await Promise.all([...parts.values()].map(({ shard, lane, part }) => this.write(shard, lane, part)));
     return parts.size;
   }
 
-  /** Appends parts as they are (dead-letter replays), keeping their hashes. */
+  /**
+   * Appends parts as they are (dead-letter replays), keeping their hashes: in their alerts' shard,
+   * urgent when any alert is.
+   */
   async appendParts(parts: readonly IngestPart[]): Promise<void> {
-    await Promise.all(parts.map((part) => this.write(part)));
+    await Promise.all(
+      parts.map((part) => {
+        const alert = part.alerts[0] as Alert;
+        const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
+        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, part);
+      }),
+    );
   }
 
-  /** One entry in the part's shard and lane (all its alerts share the shard; any urgent one makes it urgent). */
-  private write(part: IngestPart): Promise<string> {
-    const alert = part.alerts[0] as Alert;
-    const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
-    const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
+  private write(shard: number, lane: Lane, part: IngestPart): Promise<string> {
     return this.appendEntry(
       streamKey(this.namespace, shard, lane),
       shardClockKey(this.namespace, shard),
