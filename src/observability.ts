@@ -4,19 +4,19 @@ import type { Config } from './config.js';
 import type { App } from './http/app.js';
 import { DEFAULT_ADMIN_UI_DIR, registerAdminPage } from './http/routes/admin-page.js';
 import { registerQueueHealthRoute } from './http/routes/queue-health.js';
-import type { TargetHealth } from './publish/health.js';
-import type { TargetCatalog } from './publish/target-catalog.js';
-import { healthThresholds } from './queue/queue-health.js';
-import { QueueSampler } from './queue/queue-sampler.js';
-import type { Services } from './services.js';
-import { AdminSnapshots } from './stats/admin-snapshot.js';
+import { AdminSnapshots } from './observe/admin-snapshot.js';
 import {
   archiveSource,
   publishDeadLetterCounter,
   publishDeadLetterSource,
   targetSource,
-} from './stats/admin-sources.js';
-import { ClusterStats } from './stats/cluster-stats.js';
+} from './observe/admin-sources.js';
+import { ClusterStats } from './observe/cluster-stats.js';
+import { healthThresholds } from './observe/queue-health.js';
+import { QueueSampler } from './observe/queue-sampler.js';
+import type { TargetHealth } from './publish/health.js';
+import type { TargetCatalog } from './publish/target-catalog.js';
+import type { Services } from './services.js';
 
 export interface ObservabilityDeps {
   services: Services;
