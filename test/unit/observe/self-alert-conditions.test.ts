@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueSample } from '../../../src/observe/queue-sampler.js';
+import type { QueueSample } from '../../../src/observe/queue-sample.js';
 import { type CounterView, evaluateRules } from '../../../src/observe/self-alert-conditions.js';
 import type { SelfAlertRule } from '../../../src/observe/self-alert-rules.js';
 
