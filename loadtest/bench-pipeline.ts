@@ -19,7 +19,7 @@ import { pingRedis } from '../src/redis.js';
 import { openServices } from '../src/services.js';
 import { makeBenchAlerts, ratePerSecond } from './lib/bench-alerts.js';
 import { measureDedupInMemory } from './lib/dedup-micro.js';
-import { cpuSeconds, serviceCpuSeconds } from './lib/probes.js';
+import { cpuSeconds, redisCpuSeconds, serviceCpuSeconds } from './lib/probes.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,7 +68,7 @@ const fillMs = performance.now() - started;
 const cpuSpent = async (workerPid: number) => ({
   worker: await cpuSeconds(workerPid),
   postgres: await serviceCpuSeconds('postgres'),
-  redis: await serviceCpuSeconds('redis-server'),
+  redis: await redisCpuSeconds(services.redis),
 });
 const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 const worker = spawn(process.execPath, [...profileFlags, 'dist/main.js', 'worker'], {

@@ -3,7 +3,8 @@ import { serializeAlert } from '../alert/content-hash.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { shardOf } from '../alert/identity.js';
 import type { RedisClient } from '../redis.js';
-import { type Lane, laneOf, shardClockKey, streamKey } from './ingest-streams.js';
+import { EntryAppender } from './entry-appender.js';
+import { type Lane, laneOf, shardClockKey, shardTag, streamKey } from './ingest-streams.js';
 
 /** One request's alerts as accepted by the gateway, before they are split by shard and lane. */
 export interface IngestRequest {
@@ -33,31 +34,12 @@ export interface IngestPart {
 export const PART_FIELD = 'part';
 
 /**
- * XADD with an id from the shard's clock rather than the stream's own: ids then increase across
- * both lanes of the shard, not just within one, so "newer" means the same in either lane even
- * within one millisecond. KEYS[1] lane stream, KEYS[2] shard clock; ARGV field, value.
- */
-const APPEND_ENTRY = `
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local last = redis.call('GET', KEYS[2]) or '0-0'
-local lastMs, lastSeq = string.match(last, '^(%d+)-(%d+)$')
-lastMs = tonumber(lastMs)
-local id
-if now > lastMs then id = string.format('%.0f-0', now) else id = string.format('%.0f-%.0f', lastMs, tonumber(lastSeq) + 1) end
-redis.call('SET', KEYS[2], id)
-return redis.call('XADD', KEYS[1], id, ARGV[1], ARGV[2])
-`;
-
-type AppendEntry = (stream: string, clock: string, field: string, value: string) => Promise<string>;
-
-/**
  * Producer side of the ingest log: appends each request as one entry per (shard, lane) it touches.
- * The client auto-pipelines, so the appends of every request parsed in one event-loop turn travel
- * in one round trip per Redis node (group commit across shards). Resolves once Redis holds them all.
+ * The appends of every request parsed in one event-loop turn travel together (EntryAppender: group
+ * commit across requests and shards). Resolves once Redis holds them all.
  */
 export class IngestLog {
-  private readonly appendEntry: AppendEntry;
+  private readonly appender: EntryAppender;
 
   constructor(
     readonly redis: RedisClient,
@@ -65,9 +47,7 @@ export class IngestLog {
     readonly shards: number,
     private readonly ruleFor: (tenant: string, providerType: string, providerId: string | null) => DedupRule,
   ) {
-    if (!('appendIngestEntry' in redis))
-      redis.defineCommand('appendIngestEntry', { numberOfKeys: 2, lua: APPEND_ENTRY });
-    this.appendEntry = (redis as unknown as { appendIngestEntry: AppendEntry }).appendIngestEntry.bind(redis);
+    this.appender = new EntryAppender(redis, PART_FIELD);
   }
 
   /** Appends the request's parts; returns how many entries were written. Fails fast when Redis is away. */
@@ -118,10 +98,11 @@ export class IngestLog {
   }
 
   private write(shard: number, lane: Lane, entry: string): Promise<string> {
-    return this.appendEntry(
-      streamKey(this.namespace, shard, lane),
-      shardClockKey(this.namespace, shard),
-      PART_FIELD,
+    const { namespace } = this;
+    return this.appender.append(
+      shardClockKey(namespace, shard),
+      streamKey(namespace, shard, lane),
+      shardTag(namespace, shard),
       entry,
     );
   }
