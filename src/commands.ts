@@ -4,9 +4,8 @@
  */
 import type { Logger } from 'pino';
 import { runKeysCommand, UsageError } from './cli/keys.js';
-import { startComponent } from './component.js';
 import { archiveOnce } from './compose/archiver.js';
-import { roles } from './compose/roles.js';
+import { roles, startRole } from './compose/roles.js';
 import { openServices } from './compose/services.js';
 import { type Config, redactConfig } from './config.js';
 import { probeDependencies } from './health.js';
@@ -64,12 +63,7 @@ export async function runRole(command: string, argv: string[], config: Config, l
       await services.close();
     }
   }
-  // The connections close after the role stopped, even when part of its stop failed.
-  const running = await startComponent(async (scope) => {
-    scope.onStop(() => services.close());
-    scope.own(await role(services, log));
-    return {};
-  });
+  const running = await startRole(role, services, log);
   const shutdown = handleShutdownSignals(
     () => running.stop(),
     config.SHUTDOWN_GRACE_MS,

@@ -204,7 +204,7 @@ export function startSelfAlerts(
 }
 
 /** `alertgate serve`: the gateway listening on HOST:PORT, with the self-alert evaluator. */
-export function startGatewayRole(services: Services, log: Logger): Promise<Component> {
+export function startGatewayRole(services: Services, log: Logger): Promise<Component & { gateway: Gateway }> {
   const { config } = services;
   return startComponent(async (scope) => {
     await assertSchemaCurrent(services.database.sql);
@@ -212,6 +212,6 @@ export function startGatewayRole(services: Services, log: Logger): Promise<Compo
     await gateway.app.listen({ host: config.HOST, port: config.PORT });
     const selfAlerts = startSelfAlerts(services, log, gateway);
     scope.onStop(() => selfAlerts.stop());
-    return {};
+    return { gateway };
   });
 }

@@ -23,3 +23,15 @@ export const roles: Record<string, Role> = {
   worker: combine(startStatsSharing, (services, log) => startWorkerRole(services, log)),
   archive: combine(startStatsSharing, startArchiverRole),
 };
+
+/**
+ * Runs `role` over `services` as one process does: stop stops the role, then closes the
+ * connections, even when part of the role's stop failed.
+ */
+export function startRole(role: Role, services: Services, log: Logger): Promise<Component> {
+  return startComponent(async (scope) => {
+    scope.onStop(() => services.close());
+    scope.own(await role(services, log));
+    return {};
+  });
+}
