@@ -8,7 +8,7 @@ import { archiveOnce } from './compose/archiver.js';
 import { roles, startRole } from './compose/roles.js';
 import { openServices } from './compose/services.js';
 import { type Config, redactConfig } from './config.js';
-import { probeDependencies } from './health.js';
+import { probeDependencies } from './observe/dependency-probes.js';
 import { handleShutdownSignals } from './shutdown.js';
 import { assertSchemaCurrent, openDatabase, runMigrations, SchemaOutdatedError } from './store/db.js';
 import { ignoreTerminalInterrupt, joinSupervisor, underSupervisor } from './supervisor/child.js';

@@ -8,6 +8,7 @@ import type { Static } from 'typebox';
 import type { DedupOptions } from './alert/dedup.js';
 import type { ArchiverOptions } from './archive/archiver.js';
 import type { ConfigSchema } from './config.js';
+import type { BackpressureOptions } from './ingest/backpressure.js';
 import type { TimeWindow } from './ingest/normalize-request.js';
 import type { BatchLoopOptions } from './pipeline/batch-loop.js';
 import type { WorkerUpkeepOptions } from './pipeline/upkeep.js';
@@ -16,7 +17,6 @@ import type { RetryPolicy } from './publish/outcome.js';
 import type { PublishWorkerOptions } from './publish/publish-worker.js';
 import type { DeliveryOptions } from './publish/publisher.js';
 import type { TargetCatalogOptions } from './publish/target-catalog.js';
-import type { BackpressureOptions } from './queue/backpressure.js';
 import type { HubOptions } from './realtime/hub.js';
 import type { EscalationCatalogOptions } from './rules/escalation-catalog.js';
 import type { SearchOptions } from './search/create-search.js';
@@ -56,9 +56,6 @@ export interface ConfigSections {
   };
 }
 
-/** How often the gateway's backpressure samples the ingest log, in ms. */
-const BACKPRESSURE_SAMPLE_MS = 500;
-
 /** Groups the validated variables into sections; every derived value (units, shares) is computed here once. */
 export function sectionsOf(env: Env): ConfigSections {
   return {
@@ -68,7 +65,6 @@ export function sectionsOf(env: Env): ConfigSections {
         lowWatermark: env.BACKPRESSURE_LOW_WATERMARK,
         maxAgeMs: env.BACKPRESSURE_MAX_AGE_SECONDS * 1000,
         criticalHardLimit: env.BACKPRESSURE_CRITICAL_HARD_LIMIT,
-        sampleIntervalMs: BACKPRESSURE_SAMPLE_MS,
       },
       timeWindow: {
         maxPastMs: env.ALERT_TIME_MAX_PAST_DAYS * 86_400_000,

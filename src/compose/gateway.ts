@@ -8,23 +8,33 @@ import { type App, createApp } from '../http/app.js';
 import { jsonLimits } from '../http/json-body.js';
 import { DEFAULT_ADMIN_UI_DIR } from '../http/routes/admin-page.js';
 import { registerGatewayRoutes } from '../http/routes/index.js';
+import { Backpressure } from '../ingest/backpressure.js';
 import { RawPolicy } from '../ingest/raw-policy.js';
 import { SnsConfirmer } from '../ingest/sns-confirmer.js';
 import { createLifecycleAnnouncer } from '../lifecycle/announce.js';
 import { LifecycleStore } from '../lifecycle/lifecycle-store.js';
 import { SilenceStore } from '../lifecycle/silence-store.js';
-import { IngestDeadLetters } from '../pipeline/dead-letters.js';
+import { AdminSnapshots } from '../observe/admin-snapshot.js';
+import {
+  archiveSource,
+  publishDeadLetterCounter,
+  publishDeadLetterSource,
+  targetSource,
+} from '../observe/admin-sources.js';
+import { ClusterStats } from '../observe/cluster-stats.js';
+import { healthThresholds } from '../observe/queue-health.js';
+import { QueueSampler } from '../observe/queue-sampler.js';
+import { loadSelfAlertRules } from '../observe/self-alert-rules.js';
+import { SelfAlerts } from '../observe/self-alerts.js';
+import { INGEST_DLQ, IngestDeadLetters } from '../pipeline/dead-letters.js';
 import { IngestLog } from '../pipeline/ingest-log.js';
 import { PROVIDER_ADAPTERS } from '../providers/catalog.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import { PublishDeadLetters } from '../publish/dead-letters.js';
 import { TargetHealth } from '../publish/health.js';
 import { PublishLog } from '../publish/publish-log.js';
-import { PublishQueue } from '../publish/publish-queue.js';
+import { PUBLISH_QUEUE, PublishQueue } from '../publish/publish-queue.js';
 import { TargetCatalog } from '../publish/target-catalog.js';
-import { Backpressure } from '../queue/backpressure.js';
-import { healthThresholds } from '../queue/queue-health.js';
-import { QueueSampler } from '../queue/queue-sampler.js';
 import { RateLimits } from '../ratelimit/limits.js';
 import { QuotaLeases } from '../ratelimit/quota-leases.js';
 import { SharedBuckets } from '../ratelimit/shared-buckets.js';
@@ -33,17 +43,7 @@ import { StreamHub } from '../realtime/hub.js';
 import { RealtimeRelay } from '../realtime/relay.js';
 import { createWorkerRedis } from '../redis.js';
 import { EscalationCatalog } from '../rules/escalation-catalog.js';
-import { loadSelfAlertRules } from '../rules/self-alert-rules.js';
-import { SelfAlerts } from '../rules/self-alerts.js';
 import { createSearch } from '../search/create-search.js';
-import { AdminSnapshots } from '../stats/admin-snapshot.js';
-import {
-  archiveSource,
-  publishDeadLetterCounter,
-  publishDeadLetterSource,
-  targetSource,
-} from '../stats/admin-sources.js';
-import { ClusterStats } from '../stats/cluster-stats.js';
 import { assertSchemaCurrent } from '../store/db.js';
 import type { Services } from './services.js';
 
@@ -51,7 +51,7 @@ export interface Gateway extends Component {
   app: App;
   ingestLog: IngestLog;
   backpressure: Backpressure;
-  /** Background sample of every queue and the live workers (health, admin page, self-alerts). */
+  /** Background sample of every queue and the live workers (backpressure, health, admin page, self-alerts). */
   sampler: QueueSampler;
 }
 
@@ -59,6 +59,31 @@ export interface Gateway extends Component {
 const SSE_RETRY_MS = 3000;
 /** Chart history the page can draw on connect is its own; the server keeps rates for six minutes. */
 const STATS_RETENTION_MS = 6 * 60_000;
+
+/**
+ * The gateway's one queue sampler, not yet started: it counts the publish queue and the ingest dead
+ * letters beside the ingest log, and the publish dead letters in PostgreSQL.
+ */
+export function createQueueSampler(services: Services, config: Config, log: Logger): QueueSampler {
+  return new QueueSampler(
+    services.redis,
+    config.SHARDS,
+    {
+      prefix: config.QUEUE_PREFIX,
+      intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,
+      workerLivenessMs: config.HEALTH_WORKER_LIVENESS_SECONDS * 1000,
+      thresholds: healthThresholds(config),
+    },
+    log,
+    {
+      jobQueues: [
+        { name: PUBLISH_QUEUE, kind: 'publish' },
+        { name: INGEST_DLQ, kind: 'dead-letter' },
+      ],
+      countPublishDeadLetters: publishDeadLetterCounter(services.database),
+    },
+  );
+}
 
 /**
  * Builds the HTTP gateway with every route; the caller decides whether to listen. Stop closes the
@@ -77,9 +102,7 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
     );
     const deadLetters = new IngestDeadLetters(redis, prefix);
     scope.onStop(() => deadLetters.close());
-    const backpressure = new Backpressure(redis, prefix, config.SHARDS, config.ingest.backpressure);
-    await backpressure.start();
-    scope.onStop(() => backpressure.stop());
+    const backpressure = new Backpressure(config.ingest.backpressure);
     const leases = new QuotaLeases(new SharedBuckets(redis, `${prefix}:bucket:`));
     scope.onStop(() => leases.close());
 
@@ -100,18 +123,8 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
     scope.onStop(() => relay.stop());
 
     const thresholds = healthThresholds(config);
-    const sampler = new QueueSampler(
-      redis,
-      config.SHARDS,
-      {
-        prefix,
-        intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,
-        workerLivenessMs: config.HEALTH_WORKER_LIVENESS_SECONDS * 1000,
-        thresholds,
-      },
-      log,
-      publishDeadLetterCounter(database),
-    );
+    const sampler = createQueueSampler(services, config, log);
+    sampler.onSample((sample) => backpressure.observe(sample));
     await sampler.start();
     scope.onStop(() => sampler.stop());
     const latestSample = () => sampler.latest();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type Component, startComponent } from '../component.js';
 import { registry } from '../metrics.js';
-import { ProcessStatsPublisher } from '../stats/process-stats.js';
+import { ProcessStatsPublisher } from '../observe/process-stats.js';
 import type { Services } from './services.js';
 
 /** Shares this process's counters through Redis for the admin page and self-alerts (every role). */

@@ -1,7 +1,7 @@
 import { DelayedError, type Job, MetricsTime, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { type Component, startComponent } from '../component.js';
-import { startQueueWorker } from '../queue/queue-worker.js';
+import { startQueueWorker } from '../queue-worker.js';
 import type { RedisClient } from '../redis.js';
 import { backoffDelay, type RetryPolicy } from './outcome.js';
 import { type BatchJob, type DeliverJob, PUBLISH_QUEUE, type PublishJob } from './publish-queue.js';

@@ -5,7 +5,7 @@ import { type Component, startComponent } from '../component.js';
 import type { SilenceStore } from '../lifecycle/silence-store.js';
 import type { CommitOutput } from '../pipeline/committed-batch.js';
 import { messageIdOf, type PublishQueue } from '../publish/publish-queue.js';
-import { startQueueWorker } from '../queue/queue-worker.js';
+import { startQueueWorker } from '../queue-worker.js';
 import type { RedisClient } from '../redis.js';
 import type { Sql } from '../store/db.js';
 import type { EscalationCatalog } from './escalation-catalog.js';

@@ -9,12 +9,12 @@ import { startGatewayRole } from '../../src/compose/gateway.js';
 import { roles, startRole } from '../../src/compose/roles.js';
 import { openServices, type Services } from '../../src/compose/services.js';
 import { startWorkerRole, type WorkerRole } from '../../src/compose/worker.js';
+import { ProcessStatsPublisher, processRegistryKey } from '../../src/observe/process-stats.js';
+import { SelfAlerts } from '../../src/observe/self-alerts.js';
 import { BatchLoop } from '../../src/pipeline/batch-loop.js';
 import { ShardOwnership } from '../../src/pipeline/shard-ownership.js';
 import { RealtimeRelay } from '../../src/realtime/relay.js';
 import { pingRedis } from '../../src/redis.js';
-import { SelfAlerts } from '../../src/rules/self-alerts.js';
-import { ProcessStatsPublisher, processRegistryKey } from '../../src/stats/process-stats.js';
 import { dropNamespace, silentLog, testConfig } from '../support/harness.js';
 
 /** Makes `method` of every instance do its work, then reject. */

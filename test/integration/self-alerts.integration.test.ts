@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { startSelfAlerts } from '../../src/compose/gateway.js';
 import { type Publisher, startPublisher } from '../../src/compose/worker.js';
-import { SELF_ALERT_PROVIDER, SelfAlerts } from '../../src/rules/self-alerts.js';
+import { SELF_ALERT_PROVIDER, SelfAlerts } from '../../src/observe/self-alerts.js';
 import { openTestStack, queuedAlerts, silentLog, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { writeTargetsFile } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';

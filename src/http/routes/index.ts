@@ -5,7 +5,7 @@
  */
 import websocket from '@fastify/websocket';
 import type { ApiKeyStore } from '../../auth/api-keys.js';
-import type { DependencyCheck } from '../../health.js';
+import type { DependencyCheck } from '../../observe/dependency-probes.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { App } from '../app.js';
 import { createAuthenticate } from '../authenticate.js';

@@ -1,7 +1,7 @@
 import { type Processor, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { type Component, startComponent } from '../component.js';
-import type { RedisClient } from '../redis.js';
+import { type Component, startComponent } from './component.js';
+import type { RedisClient } from './redis.js';
 
 export interface QueueWorkerOptions extends Omit<WorkerOptions, 'connection' | 'autorun'> {
   /** The consumer's own blocking connection; it is closed when the worker stops. */

@@ -5,10 +5,10 @@ import { clampFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
 import * as metrics from '../metrics.js';
 import type { IngestLog } from '../pipeline/ingest-log.js';
-import type { QueueSample } from '../queue/queue-sampler.js';
 import type { RedisClient } from '../redis.js';
-import { ClusterStats } from '../stats/cluster-stats.js';
+import { ClusterStats } from './cluster-stats.js';
 import { LeaderLock } from './leader-lock.js';
+import type { QueueSample } from './queue-sample.js';
 import { evaluateRules, type Finding } from './self-alert-conditions.js';
 import { DEFAULT_SEVERITY, type SelfAlertRule } from './self-alert-rules.js';
 
