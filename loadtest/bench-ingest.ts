@@ -12,8 +12,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ApiKeyStore } from '../src/auth/api-keys.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
-import { openServices } from '../src/services.js';
 import { cpuSeconds, redisCpuSeconds } from './lib/probes.js';
 import { type ServerProcess, spawnServer } from './servers/spawn.js';
 

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openTestStack, type TestStack, uniqueTenant } from '../support/harness.js';
 
 let stack: TestStack | undefined;

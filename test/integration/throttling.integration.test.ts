@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import { openServices } from '../../src/compose/services.js';
 import { pingRedis } from '../../src/redis.js';
-import { openServices } from '../../src/services.js';
 import { openTestStack, silentLog, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
