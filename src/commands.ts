@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { runArchiveOnce } from './archive/scheduler.js';
 import { runKeysCommand, UsageError } from './cli/keys.js';
 import { type Config, redactConfig } from './config.js';
-import { probeDependencies } from './health.js';
+import { probeDependencies } from './observe/dependency-probes.js';
 import { roles } from './roles.js';
 import { openServices } from './services.js';
 import { handleShutdownSignals } from './shutdown.js';

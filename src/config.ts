@@ -189,8 +189,9 @@ export const ConfigSchema = Type.Object({
   }),
   QUEUE_SAMPLE_INTERVAL_MS: Type.Integer({
     minimum: 100,
-    default: 1000,
-    description: 'How often the gateway samples every queue for its metrics, /admin/queues/health and the admin page.',
+    default: 500,
+    description:
+      'How often each gateway samples every queue; backpressure decides on the newest sample, and metrics, /admin/queues/health, self-alerts and the admin page read it.',
   }),
   HEALTH_QUEUE_DEPTH_DEGRADED: Type.Integer({
     minimum: 1,

@@ -12,17 +12,17 @@ import { registerIngestRoutes } from './http/routes/ingest.js';
 import { registerMetricsRoute } from './http/routes/metrics.js';
 import { registerProviderRoutes } from './http/routes/providers.js';
 import { registerSearchRoutes } from './http/routes/search.js';
+import { Backpressure } from './ingest/backpressure.js';
 import { RawPolicy } from './ingest/raw-policy.js';
 import { SnsConfirmer } from './ingest/sns-confirmer.js';
 import { registerLifecycleApi } from './lifecycle/lifecycle-api.js';
-import { startObservability } from './observability.js';
+import { createQueueSampler, registerObservability } from './observability.js';
+import type { QueueSampler } from './observe/queue-sampler.js';
 import { IngestDeadLetters } from './pipeline/dead-letters.js';
 import { IngestLog } from './pipeline/ingest-log.js';
 import { PROVIDER_ADAPTERS } from './providers/catalog.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { registerPublishApi } from './publish/admin-api.js';
-import { Backpressure } from './queue/backpressure.js';
-import type { QueueSampler } from './queue/queue-sampler.js';
 import { RateLimits } from './ratelimit/limits.js';
 import { QuotaLeases } from './ratelimit/quota-leases.js';
 import { SharedBuckets } from './ratelimit/shared-buckets.js';
@@ -33,7 +33,7 @@ export interface Gateway {
   app: App;
   ingestLog: IngestLog;
   backpressure: Backpressure;
-  /** Background sample of every queue and the live workers (health, admin page, self-alerts). */
+  /** Background sample of every queue and the live workers (backpressure, health, admin page, self-alerts). */
   sampler: QueueSampler;
   stop(): Promise<void>;
 }
@@ -51,16 +51,17 @@ export async function buildGateway(
     rules.ruleFor(tenant, providerType, providerId),
   );
   const deadLetters = new IngestDeadLetters(redis, config.QUEUE_PREFIX);
-  const backpressure = new Backpressure(redis, config.QUEUE_PREFIX, config.SHARDS, {
+  const backpressure = new Backpressure({
     highWatermark: config.BACKPRESSURE_HIGH_WATERMARK,
     lowWatermark: config.BACKPRESSURE_LOW_WATERMARK,
     maxAgeMs: config.BACKPRESSURE_MAX_AGE_SECONDS * 1000,
     criticalHardLimit: config.BACKPRESSURE_CRITICAL_HARD_LIMIT,
-    sampleIntervalMs: 500,
   });
+  const sampler = createQueueSampler(services, config, log);
+  sampler.onSample((sample) => backpressure.observe(sample));
   const leases = new QuotaLeases(new SharedBuckets(redis, `${config.QUEUE_PREFIX}:bucket:`));
   await rules.start();
-  await backpressure.start();
+  await sampler.start();
 
   const app = await createApp(config, log);
   const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
@@ -106,10 +107,10 @@ export async function buildGateway(
     tenant: createAuthenticate(keys, { admin: false }),
     admin: createAuthenticate(keys, { admin: true }),
   });
-  const observability = await startObservability(app, {
+  await registerObservability(app, {
     services,
     config,
-    log,
+    sampler,
     authenticate: createAuthenticate(keys, { admin: true }),
     publish: publishApi,
   });
@@ -120,13 +121,12 @@ export async function buildGateway(
     app,
     ingestLog,
     backpressure,
-    sampler: observability.sampler,
+    sampler,
     stop: () => {
       stopped ??= (async () => {
         await app.close();
         await leases.close();
-        backpressure.stop();
-        await observability.stop();
+        await sampler.stop();
         rules.stop();
         await Promise.allSettled([deadLetters.close(), publishApi.close(), lifecycleApi.close()]);
       })();

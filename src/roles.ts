@@ -3,10 +3,10 @@ import { startArchiveScheduler } from './archive/scheduler.js';
 import { buildGateway } from './gateway.js';
 import { startLifecycleWorker } from './lifecycle/worker-side.js';
 import { registry } from './metrics.js';
+import { ProcessStatsPublisher } from './observe/process-stats.js';
+import { startSelfAlerts } from './observe/self-alerts.js';
 import { startPublisher } from './publish/publish-worker.js';
-import { startSelfAlerts } from './rules/self-alerts.js';
 import type { Services } from './services.js';
-import { ProcessStatsPublisher } from './stats/process-stats.js';
 import { assertSchemaCurrent } from './store/db.js';
 import { startWorker } from './worker.js';
 

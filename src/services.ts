@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearch, elasticsearchHealthy } from './archive/es-client.js';
 import type { Config } from './config.js';
-import type { DependencyCheck } from './health.js';
+import type { DependencyCheck } from './observe/dependency-probes.js';
 import type { RedisClient } from './redis.js';
 import { createRedis, pingRedis } from './redis.js';
 import { type Database, openDatabase } from './store/db.js';

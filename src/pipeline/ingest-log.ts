@@ -1,5 +1,5 @@
 import type { Alert } from '../alert/alert.js';
-import { contentHash } from '../alert/content-hash.js';
+import { serializeAlert } from '../alert/content-hash.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { shardOf } from '../alert/identity.js';
 import type { RedisClient } from '../redis.js';
@@ -74,22 +74,30 @@ export class IngestLog {
   async append(request: IngestRequest): Promise<number> {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
-    const parts = new Map<string, { shard: number; lane: Lane; part: IngestPart }>();
+    const parts = new Map<number, { shard: number; lane: Lane; hashes: string[]; alerts: string[] }>();
     for (const alert of request.alerts) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
       const lane = laneOf(alert.severity);
-      const key = `${shard}:${lane}`;
+      const key = lane === 'urgent' ? -1 - shard : shard;
       let slot = parts.get(key);
       if (!slot) {
-        slot = { shard, lane, part: { ...request, alerts: [], hashes: [], raw: undefined } };
+        slot = { shard, lane, hashes: [], alerts: [] };
         parts.set(key, slot);
       }
-      slot.part.alerts.push(alert);
-      slot.part.hashes.push(contentHash(alert, ignoreFields));
+      const serialized = serializeAlert(alert, ignoreFields);
+      slot.alerts.push(serialized.json);
+      slot.hashes.push(serialized.contentHash);
     }
-    const first = parts.values().next().value;
-    if (first && request.raw !== undefined) first.part.raw = request.raw;
-    await Promise.all([...parts.values()].map(({ shard, lane, part }) => this.write(shard, lane, part)));
+    const { requestId, tenant, providerType, providerId } = request;
+    let raw = request.raw;
+    const writes: Promise<string>[] = [];
+    for (const { shard, lane, hashes, alerts } of parts.values()) {
+      writes.push(
+        this.write(shard, lane, encodePart({ requestId, tenant, providerType, providerId, hashes, raw }, alerts)),
+      );
+      raw = undefined;
+    }
+    await Promise.all(writes);
     return parts.size;
   }
 
@@ -102,17 +110,24 @@ export class IngestLog {
       parts.map((part) => {
         const alert = part.alerts[0] as Alert;
         const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
-        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, part);
+        const { alerts, ...header } = part;
+        const json = alerts.map((item) => JSON.stringify(item));
+        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodePart(header, json));
       }),
     );
   }
 
-  private write(shard: number, lane: Lane, part: IngestPart): Promise<string> {
+  private write(shard: number, lane: Lane, entry: string): Promise<string> {
     return this.appendEntry(
       streamKey(this.namespace, shard, lane),
       shardClockKey(this.namespace, shard),
       PART_FIELD,
-      JSON.stringify(part),
+      entry,
     );
   }
+}
+
+/** An IngestPart's JSON from its header and its alerts' JSON, which is spliced in rather than re-serialized. */
+function encodePart(header: Omit<IngestPart, 'alerts'>, alerts: readonly string[]): string {
+  return `${JSON.stringify(header).slice(0, -1)},"alerts":[${alerts.join(',')}]}`;
 }

@@ -5,12 +5,12 @@ import { clampFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
 import * as metrics from '../metrics.js';
 import type { IngestLog } from '../pipeline/ingest-log.js';
-import { healthThresholds } from '../queue/queue-health.js';
-import type { QueueSample } from '../queue/queue-sampler.js';
 import type { RedisClient } from '../redis.js';
 import type { Services } from '../services.js';
-import { ClusterStats } from '../stats/cluster-stats.js';
+import { ClusterStats } from './cluster-stats.js';
 import { LeaderLock } from './leader-lock.js';
+import { healthThresholds } from './queue-health.js';
+import type { QueueSample } from './queue-sample.js';
 import { evaluateRules, type Finding } from './self-alert-conditions.js';
 import { DEFAULT_SEVERITY, loadSelfAlertRules, type SelfAlertRule } from './self-alert-rules.js';
 
