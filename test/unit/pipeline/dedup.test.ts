@@ -70,6 +70,10 @@ describe('serializeAlert', () => {
     const nested = { ...alert, extra: { b: [{ y: 1, x: null }], a: { '10': 1, '2': 2 }, skipped: undefined } };
     expect(contentJson(alert)).toBe(sortedJson(content));
     expect(contentJson(nested)).toContain('"extra":{"a":{"10":1,"2":2},"b":[{"x":null,"y":1}]}');
+    const unsorted = { ...alert, extra: JSON.parse('{"z":[{"b":1,"a":2}],"__proto__":{"d":1,"c":2},"m":"s"}') };
+    const { id: _i, receivedAt: _r, lastReceived: _l, tenant: _t, ...unsortedContent } = unsorted;
+    expect(contentJson(unsorted)).toBe(sortedJson(unsortedContent));
+    expect(contentJson(unsorted)).toContain('"extra":{"__proto__":{"c":2,"d":1},"m":"s","z":[{"a":2,"b":1}]}');
     const serialized = serializeAlert(alert);
     expect(JSON.parse(serialized.json)).toEqual(alert);
     expect(serialized.contentHash).toBe(contentHash(alert));
