@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
 import { sanitizeText } from '../../alert/sanitize.js';
 import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-request.js';
@@ -44,7 +44,7 @@ const Accepted = Type.Object(
  * Alertmanager's alert API (POST /api/v{1,2}/alerts) for Prometheus.
  */
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
-  await app.register(async (scope) => {
+  await app.register(async (scope: App) => {
     registerIngestBodyParsers(scope, deps.jsonLimits);
     // Signed keys' bodies are read and verified after every cheaper refusal (onRequest hooks).
     installSignatureVerification(scope, deps.signatures);
@@ -84,10 +84,13 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
   });
 }
 
-async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
+async function ingest(request: IngestRequest, reply: FastifyReply, deps: IngestDeps) {
   const { accepted, skipped } = await acceptAlerts(request, deps);
   return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted, skipped });
 }
+
+/** A request of an ingestion route: every one takes Keep's query parameters. */
+export type IngestRequest = FastifyRequest & { query: Static<typeof IngestQuery> };
 
 /** What an ingestion request came to once it is durably enqueued. */
 export interface IngestOutcome {
@@ -104,7 +107,7 @@ export type ToPayload = (body: unknown, now: Date) => unknown;
  * resolves after.
  */
 async function acceptAlerts(
-  request: FastifyRequest,
+  request: IngestRequest,
   deps: IngestDeps,
   toPayload: ToPayload = (body) => body,
 ): Promise<IngestOutcome> {
@@ -112,7 +115,7 @@ async function acceptAlerts(
   const provider = ingestProviderOf(request);
   if (request.body === undefined || request.body === null)
     throw new ApiError('invalid_json', 'the request body is empty');
-  const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
+  const query = request.query;
   const providerId = query.provider_id ?? query.provider_name ?? null;
   // PostgreSQL cannot store NUL or lone surrogates, and Keep strips them too. Cleaning the whole
   // payload (not the alerts) also cleans what adapters derive from it and the raw payload kept.
