@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
+import type { Rejection } from '../../alert/rejection.js';
 import { sanitizeText } from '../../alert/sanitize.js';
 import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-request.js';
 import type { RawPolicy } from '../../ingest/raw-policy.js';
@@ -9,7 +10,7 @@ import * as metrics from '../../metrics.js';
 import type { IngestLog } from '../../pipeline/ingest-log.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
-import { ApiError, dependencyUnavailable } from '../errors.js';
+import { ApiError, dependencyUnavailable, rejectionError } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
 import { registerAlertmanagerApiRoutes } from './alertmanager-api.js';
@@ -98,8 +99,11 @@ export interface IngestOutcome {
   skipped: string[];
 }
 
-/** Turns a route's (sanitized) body into its provider's payload; receives the request's receive time. */
-export type ToPayload = (body: unknown, now: Date) => unknown;
+/** Turns a route's (sanitized) body into its provider's payload, or refuses it; receives the request's receive time. */
+export type ToPayload = (body: unknown, now: Date) => { kind: 'payload'; payload: unknown } | Rejection;
+
+/** The body is the provider's payload as it is. */
+const bodyAsPayload: ToPayload = (body) => ({ kind: 'payload', payload: body });
 
 /**
  * The one ingestion path of every ingestion route, after the admission hooks: sanitizing, the
@@ -109,7 +113,7 @@ export type ToPayload = (body: unknown, now: Date) => unknown;
 async function acceptAlerts(
   request: IngestRequest,
   deps: IngestDeps,
-  toPayload: ToPayload = (body) => body,
+  toPayload: ToPayload = bodyAsPayload,
 ): Promise<IngestOutcome> {
   const principal = principalOf(request);
   const provider = ingestProviderOf(request);
@@ -121,7 +125,9 @@ async function acceptAlerts(
   // payload (not the alerts) also cleans what adapters derive from it and the raw payload kept.
   const body = request.bodyNeedsSanitizing === false ? request.body : sanitizeText(request.body);
   const now = new Date();
-  const result = normalizeRequest(provider, toPayload(body, now), {
+  const converted = toPayload(body, now);
+  if (converted.kind === 'reject') throw rejectionError(converted);
+  const result = normalizeRequest(provider, converted.payload, {
     tenant: principal.tenant,
     requestId: request.id,
     now,
@@ -131,6 +137,7 @@ async function acceptAlerts(
     maxAlerts: deps.maxAlertsPerRequest,
     timeWindow: deps.timeWindow,
   });
+  if (result.kind === 'reject') throw rejectionError(result);
   if (result.kind === 'confirm-subscription') {
     const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);
     return { accepted: 0, skipped: [outcome] };
