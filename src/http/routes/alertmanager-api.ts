@@ -3,8 +3,14 @@ import { type TSchema, Type } from 'typebox';
 import { prometheusAdapter } from '../../providers/prometheus.js';
 import { toWebhookAlerts } from '../../providers/prometheus-postable.js';
 import type { App } from '../app.js';
-import type { IngestOutcome, IngestRequest, ToPayload } from './ingest.js';
-import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
+import {
+  INGEST_SECURITY,
+  type IngestOutcome,
+  IngestQuery,
+  type IngestRequest,
+  ingestErrorResponses,
+  type ToPayload,
+} from './ingest-schemas.js';
 
 export interface AlertmanagerApiOptions {
   /** The ingestion scope's admission hooks (provider, key, scope, rate limit, backpressure). */

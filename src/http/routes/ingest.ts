@@ -1,7 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
-import type { Rejection } from '../../alert/rejection.js';
 import { sanitizeText } from '../../alert/sanitize.js';
 import { normalizeRequest, type TimeWindow } from '../../ingest/normalize-request.js';
 import type { RawPolicy } from '../../ingest/raw-policy.js';
@@ -16,7 +15,14 @@ import { installSignatureVerification, type SignatureVerificationOptions } from 
 import { registerAlertmanagerApiRoutes } from './alertmanager-api.js';
 import { type AdmissionDeps, admissionHooks, backpressureRefusal, ingestProviderOf } from './ingest-admission.js';
 import { ingestRequestBody, registerIngestBodyParsers } from './ingest-body.js';
-import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
+import {
+  INGEST_SECURITY,
+  type IngestOutcome,
+  IngestQuery,
+  type IngestRequest,
+  ingestErrorResponses,
+  type ToPayload,
+} from './ingest-schemas.js';
 
 export interface IngestDeps extends AdmissionDeps {
   ingestLog: IngestLog;
@@ -89,18 +95,6 @@ async function ingest(request: IngestRequest, reply: FastifyReply, deps: IngestD
   const { accepted, skipped } = await acceptAlerts(request, deps);
   return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted, skipped });
 }
-
-/** A request of an ingestion route: every one takes Keep's query parameters. */
-export type IngestRequest = FastifyRequest & { query: Static<typeof IngestQuery> };
-
-/** What an ingestion request came to once it is durably enqueued. */
-export interface IngestOutcome {
-  accepted: number;
-  skipped: string[];
-}
-
-/** Turns a route's (sanitized) body into its provider's payload, or refuses it; receives the request's receive time. */
-export type ToPayload = (body: unknown, now: Date) => { kind: 'payload'; payload: unknown } | Rejection;
 
 /** The body is the provider's payload as it is. */
 const bodyAsPayload: ToPayload = (body) => ({ kind: 'payload', payload: body });
