@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { Archiver, archiverOptions } from '../src/archive/archiver.js';
+import { Archiver } from '../src/archive/archiver.js';
 import { archiveIndexName } from '../src/archive/index-names.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
-import { openServices } from '../src/services.js';
 import { partitionName } from '../src/store/partitions.js';
 import { cleanUpArchive, createFilledDay } from '../test/support/archive-fixtures.js';
 
@@ -38,7 +38,7 @@ try {
     `  ${day.toISOString().slice(0, 10)} generated in ${((performance.now() - started) / 1000).toFixed(1)} s; partition ${mb(size?.bytes ?? 0).toFixed(0)} MB on disk`,
   );
 
-  const options = archiverOptions(config);
+  const options = config.archive.archiver;
   const archiver = new Archiver(
     { database: services.database, client: services.elasticsearch, log: pino({ level: 'warn' }) },
     options,

@@ -12,9 +12,9 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ApiKeyStore } from '../src/auth/api-keys.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
-import { openServices } from '../src/services.js';
-import { cpuSeconds, serviceCpuSeconds } from './lib/probes.js';
+import { cpuSeconds, redisCpuSeconds } from './lib/probes.js';
 import { type ServerProcess, spawnServer } from './servers/spawn.js';
 
 const { values } = parseArgs({
@@ -59,7 +59,7 @@ async function cpuSpent(pid: number) {
   const self = process.cpuUsage();
   return {
     server: await cpuSeconds(pid),
-    redis: await serviceCpuSeconds('redis-server'),
+    redis: await redisCpuSeconds(services.redis),
     generator: (self.user + self.system) / 1e6,
   };
 }

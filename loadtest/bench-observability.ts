@@ -12,18 +12,18 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import type { Alert } from '../src/alert/alert.js';
 import { DEFAULT_RULE } from '../src/alert/dedup-rules.js';
+import { createQueueSampler } from '../src/compose/gateway.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
 import { installRequestMetrics } from '../src/http/request-metrics.js';
 import * as metrics from '../src/metrics.js';
 import { registry } from '../src/metrics.js';
+import { AdminSnapshots } from '../src/observe/admin-snapshot.js';
+import { archiveSource } from '../src/observe/admin-sources.js';
+import { ClusterStats } from '../src/observe/cluster-stats.js';
+import { collectShared, ProcessStatsPublisher } from '../src/observe/process-stats.js';
+import { healthThresholds } from '../src/observe/queue-health.js';
 import { IngestLog } from '../src/pipeline/ingest-log.js';
-import { healthThresholds } from '../src/queue/queue-health.js';
-import { QueueSampler } from '../src/queue/queue-sampler.js';
-import { openServices } from '../src/services.js';
-import { AdminSnapshots } from '../src/stats/admin-snapshot.js';
-import { archiveSource } from '../src/stats/admin-sources.js';
-import { ClusterStats } from '../src/stats/cluster-stats.js';
-import { collectShared, ProcessStatsPublisher } from '../src/stats/process-stats.js';
 
 const backlog = Number(process.env.BENCH_BACKLOG ?? 20_000);
 const runSeconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -107,17 +107,8 @@ try {
     `backlog: ${backlog} entries in 16 shards (seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s)`,
   );
 
-  const sampler = new QueueSampler(
-    services.redis,
-    config.SHARDS,
-    {
-      prefix,
-      intervalMs: 60_000,
-      workerLivenessMs: 10_000,
-      thresholds: healthThresholds(config),
-    },
-    log,
-  );
+  // The gateway's sampler, sampled by hand (it is never started).
+  const sampler = createQueueSampler(services, config, log);
   console.log(
     `queue sample (16 shards + publish + DLQ):       ${percentiles(await time(100, () => sampler.sampleNow()))}`,
   );

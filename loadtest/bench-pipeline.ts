@@ -12,14 +12,14 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RULE } from '../src/alert/dedup-rules.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
 import { COMMITTED_ENTRIES_KEY } from '../src/pipeline/batch-loop.js';
 import { IngestLog } from '../src/pipeline/ingest-log.js';
 import { pingRedis } from '../src/redis.js';
-import { openServices } from '../src/services.js';
 import { makeBenchAlerts, ratePerSecond } from './lib/bench-alerts.js';
 import { measureDedupInMemory } from './lib/dedup-micro.js';
-import { cpuSeconds, serviceCpuSeconds } from './lib/probes.js';
+import { cpuSeconds, redisCpuSeconds, serviceCpuSeconds } from './lib/probes.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,7 +68,7 @@ const fillMs = performance.now() - started;
 const cpuSpent = async (workerPid: number) => ({
   worker: await cpuSeconds(workerPid),
   postgres: await serviceCpuSeconds('postgres'),
-  redis: await serviceCpuSeconds('redis-server'),
+  redis: await redisCpuSeconds(services.redis),
 });
 const profileFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 const worker = spawn(process.execPath, [...profileFlags, 'dist/main.js', 'worker'], {

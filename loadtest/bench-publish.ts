@@ -15,11 +15,10 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import type { Alert } from '../src/alert/alert.js';
+import { openServices } from '../src/compose/services.js';
+import { startPublisher, startPublishPipeline } from '../src/compose/worker.js';
 import { loadConfig } from '../src/config.js';
-import { startPublisher } from '../src/publish/publish-worker.js';
-import { buildPublishPipeline } from '../src/publish/publisher.js';
 import { pingRedis } from '../src/redis.js';
-import { openServices } from '../src/services.js';
 import { makeAlert, writeTargetsFile } from '../test/support/publish.js';
 
 const { values } = parseArgs({
@@ -101,7 +100,7 @@ async function main(): Promise<void> {
   });
   const services = openServices(config, 'bench');
   await pingRedis(services.redis);
-  const pipeline = await buildPublishPipeline(services.database, services.redis, config, log, {
+  const pipeline = await startPublishPipeline(services, log, {
     scheduleRetry: async () => {},
   });
   const batchFor = (group: 'slow' | 'fast') => {
@@ -240,7 +239,7 @@ async function main(): Promise<void> {
   console.log(
     `\n3. per-target overhead: delivery ${ms(mean(wrapped))} vs bare request ${ms(mean(bare))} → ${ms(mean(wrapped) - mean(bare))} per target`,
   );
-  await pipeline.close();
+  await pipeline.stop();
 
   // 2b. End to end through the queue: after-commit output → BullMQ publish job → worker fan-out.
   const queued = loadConfig({

@@ -12,12 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { ApiKeyStore } from '../src/auth/api-keys.js';
+import { openServices } from '../src/compose/services.js';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
 import { createAuthenticate } from '../src/http/authenticate.js';
 import { registerSearchRoutes } from '../src/http/routes/search.js';
 import { createSearch } from '../src/search/create-search.js';
-import { openServices } from '../src/services.js';
 import { seeded } from '../test/support/search-reference.js';
 import { cleanUp, DAY_MS, dayList, FINGERPRINTS, HOSTS, seedArchive, seedHot, TEAMS } from './search/seed.js';
 
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const app = await createApp(config, log);
   registerSearchRoutes(app, {
     authenticate: createAuthenticate(keys, { admin: false }),
-    search: createSearch(services, config, log, async () => new Date(watermark)),
+    search: createSearch(services, config.search, log, async () => new Date(watermark)),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const get = async (path: string) => {

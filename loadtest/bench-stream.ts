@@ -17,12 +17,12 @@ import type { Alert } from '../src/alert/alert.js';
 import { DEFAULT_RULE } from '../src/alert/dedup-rules.js';
 import { alertId } from '../src/alert/identity.js';
 import { ApiKeyStore } from '../src/auth/api-keys.js';
+import { openServices } from '../src/compose/services.js';
+import { startBatchWorker } from '../src/compose/worker.js';
 import { loadConfig } from '../src/config.js';
 import { IngestLog } from '../src/pipeline/ingest-log.js';
 import { createRealtimeOutput } from '../src/realtime/commit-listener.js';
 import { RealtimeEventLog } from '../src/realtime/event-log.js';
-import { openServices } from '../src/services.js';
-import { startWorker } from '../src/worker.js';
 import { freePort } from './lib/stack.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const commits = new Map<string, number>();
   const measured = new Set<string>();
   const events = new RealtimeEventLog(services.redis, prefix, config.REALTIME_REPLAY_EVENTS);
-  const worker = await startWorker(services, log, {
+  const worker = await startBatchWorker(services, log, {
     config,
     outputs: [
       // First, so the time is taken right after the commit, before the stream publish.

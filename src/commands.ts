@@ -3,12 +3,12 @@
  * `archive`). Loaded by main.ts only for them, so the `all` supervisor stays small.
  */
 import type { Logger } from 'pino';
-import { runArchiveOnce } from './archive/scheduler.js';
 import { runKeysCommand, UsageError } from './cli/keys.js';
+import { archiveOnce } from './compose/archiver.js';
+import { roles, startRole } from './compose/roles.js';
+import { openServices } from './compose/services.js';
 import { type Config, redactConfig } from './config.js';
-import { probeDependencies } from './health.js';
-import { roles } from './roles.js';
-import { openServices } from './services.js';
+import { probeDependencies } from './observe/dependency-probes.js';
 import { handleShutdownSignals } from './shutdown.js';
 import { assertSchemaCurrent, openDatabase, runMigrations, SchemaOutdatedError } from './store/db.js';
 import { ignoreTerminalInterrupt, joinSupervisor, underSupervisor } from './supervisor/child.js';
@@ -58,18 +58,14 @@ export async function runRole(command: string, argv: string[], config: Config, l
   log.info({ config: redactConfig(config) }, 'starting');
   if (command === 'archive' && argv.includes('--once')) {
     try {
-      await assertSchemaCurrent(services.database.sql);
-      return await runArchiveOnce(services, log);
+      return await archiveOnce(services, log);
     } finally {
       await services.close();
     }
   }
-  const running = await role(services, log);
+  const running = await startRole(role, services, log);
   const shutdown = handleShutdownSignals(
-    async () => {
-      await running.stop();
-      await services.close();
-    },
+    () => running.stop(),
     config.SHUTDOWN_GRACE_MS,
     log,
     underSupervisor ? ['SIGTERM'] : undefined,

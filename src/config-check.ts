@@ -1,11 +1,11 @@
 import type { Config } from './config.js';
 import { ConfigFileError } from './config-file.js';
+import { loadSelfAlertRules } from './observe/self-alert-rules.js';
 import { PROVIDER_ADAPTERS } from './providers/catalog.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { loadTargetsFile } from './publish/target-schema.js';
 import { RateLimits } from './ratelimit/limits.js';
 import { loadEscalationFile } from './rules/escalation-policy.js';
-import { loadSelfAlertRules } from './rules/self-alert-rules.js';
 
 /**
  * Every config file Alertgate reads, each loaded the way its module loads it at start. Modules

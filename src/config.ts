@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { type ConfigSections, sectionsOf } from './config-sections.js';
 import { RawPolicy } from './ingest/raw-policy.js';
 
 /** Development-only cursor key: a fixed value so several local instances accept each other's cursors. */
@@ -189,8 +190,9 @@ export const ConfigSchema = Type.Object({
   }),
   QUEUE_SAMPLE_INTERVAL_MS: Type.Integer({
     minimum: 100,
-    default: 1000,
-    description: 'How often the gateway samples every queue for its metrics, /admin/queues/health and the admin page.',
+    default: 500,
+    description:
+      'How often each gateway samples every queue; backpressure decides on the newest sample, and metrics, /admin/queues/health, self-alerts and the admin page read it.',
   }),
   HEALTH_QUEUE_DEPTH_DEGRADED: Type.Integer({
     minimum: 1,
@@ -457,7 +459,8 @@ export const ConfigSchema = Type.Object({
   }),
 });
 
-export type Config = Readonly<Static<typeof ConfigSchema>>;
+/** The validated variables by name, plus the sections (config-sections.ts) the composition hands to components. */
+export type Config = Readonly<Static<typeof ConfigSchema>> & Readonly<ConfigSections>;
 
 /** The schema's properties as plain JSON-schema objects, for error messages and docs. */
 const VARIABLES = ConfigSchema.properties as unknown as Record<string, Record<string, unknown>>;
@@ -511,7 +514,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('ARCHIVE_DELETE_AFTER_DAYS must be above ARCHIVE_AFTER_DAYS');
   if (problems.length > 0) throw new ConfigError(problems);
   if (config.REDIS_CLUSTER_NODES !== '') config.QUEUE_PREFIX = withHashTag(config.QUEUE_PREFIX);
-  return Object.freeze(config);
+  return Object.freeze({ ...config, ...sectionsOf(config) });
 }
 
 /**
@@ -548,7 +551,7 @@ export function configReference(): string {
 
 /** Config with secrets in URLs masked, safe to log. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...config };
+  const copy = Object.fromEntries(Object.keys(VARIABLES).map((key) => [key, config[key as keyof Config]]));
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'ELASTICSEARCH_URL'] as const) {
     copy[key] = config[key].replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
   }

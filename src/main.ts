@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-/** Composition root: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`. */
-import type { Logger } from 'pino';
-import { type Config, ConfigError, configReference, loadConfig } from './config.js';
+/** Entry point: `alertgate [serve|worker|archive|all|migrate|check-config|config-doc|keys]`; roles are composed in src/compose. */
+import { supervise } from './compose/supervisor.js';
+import { ConfigError, configReference, loadConfig } from './config.js';
 import { ConfigFileError } from './config-file.js';
 import { createLogger } from './logger.js';
-import { handleShutdownSignals } from './shutdown.js';
-import { processPlan } from './supervisor/process-plan.js';
-import { ChildStartupError, Supervisor } from './supervisor/supervisor.js';
+import { ChildStartupError } from './supervisor/supervisor.js';
 
 const USAGE = `usage: alertgate [command]
   all           supervisor of gateway, worker and archiver processes (default)
@@ -50,22 +48,6 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return commands.runRole(command, argv, config, log);
-}
-
-/** Time the supervisor may take beyond SHUTDOWN_GRACE_MS to kill the children that overran it. */
-const SUPERVISOR_KILL_MARGIN_MS = 2000;
-
-/** `all`: the role processes under one supervisor, until SIGTERM/SIGINT drains them. */
-async function supervise(config: Config, log: Logger): Promise<number> {
-  const supervisor = new Supervisor(processPlan(config), { graceMs: config.SHUTDOWN_GRACE_MS }, log);
-  handleShutdownSignals(() => supervisor.stop(), config.SHUTDOWN_GRACE_MS + SUPERVISOR_KILL_MARGIN_MS, log);
-  try {
-    await supervisor.start();
-  } catch (error) {
-    await supervisor.stop().catch(() => {});
-    throw error;
-  }
-  return -1;
 }
 
 main(process.argv.slice(2)).then(

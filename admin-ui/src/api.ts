@@ -1,4 +1,4 @@
-import type { AdminSnapshot } from '../../src/stats/admin-snapshot-types.js';
+import type { AdminSnapshot } from '../../src/observe/admin-snapshot-types.js';
 
 /**
  * The admin key lives in sessionStorage: entered once per tab, gone when the tab closes. fetch

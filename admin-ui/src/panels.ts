@@ -1,4 +1,4 @@
-import type { AdminSnapshot, ProviderRow, ShardRow, TargetRow } from '../../src/stats/admin-snapshot-types.js';
+import type { AdminSnapshot, ProviderRow, ShardRow, TargetRow } from '../../src/observe/admin-snapshot-types.js';
 import { RollingChart } from './charts.js';
 import { byId, element, KeyedTable, setState, setText } from './dom.js';
 import * as format from './format.js';

@@ -60,6 +60,16 @@ export async function serviceCpuSeconds(command: string): Promise<number> {
   return ticks / CLOCK_TICKS;
 }
 
+/**
+ * CPU the Redis server behind `redis` has used so far, in seconds (INFO cpu): that server alone,
+ * not every redis-server on the machine.
+ */
+export async function redisCpuSeconds(redis: Pick<Redis, 'info'>): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /VmRSS:\s+(\d+) kB/.exec(status);

@@ -1,7 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type postgres from 'postgres';
-import type { Config } from '../config.js';
 import { archiveWatermarkSeconds } from '../metrics.js';
 import type { Database } from '../store/db.js';
 import { listDayTables } from '../store/partition-detach.js';
@@ -17,7 +16,7 @@ const DAY_MS = 86_400_000;
 /** Session advisory lock: one archive run at a time across every process and host. */
 const LOCK_KEY = 'alertgate:archive';
 
-/** Archiver settings (see archiverOptions for the config mapping). */
+/** Archiver settings (the `archive.archiver` config section). */
 export interface ArchiverOptions {
   prefix: string;
   /** Days older than this many full days (UTC) are archived by a default run. */
@@ -29,26 +28,6 @@ export interface ArchiverOptions {
   bulk: Omit<BulkOptions, 'index' | 'signal'>;
   /** Rows per cursor round trip. */
   cursorRows: number;
-}
-
-/** Archiver settings from the configuration. */
-export function archiverOptions(config: Config): ArchiverOptions {
-  return {
-    prefix: config.ARCHIVE_INDEX_PREFIX,
-    afterDays: config.ARCHIVE_AFTER_DAYS,
-    deleteAfterDays: config.ARCHIVE_DELETE_AFTER_DAYS,
-    raw: config.ARCHIVE_RAW,
-    shards: config.ARCHIVE_INDEX_SHARDS,
-    replicas: config.ARCHIVE_INDEX_REPLICAS,
-    bulk: {
-      flushBytes: config.ARCHIVE_BULK_BYTES,
-      concurrency: config.ARCHIVE_BULK_CONCURRENCY,
-      retries: 6,
-      initialBackoffMs: 500,
-      maxBackoffMs: 30_000,
-    },
-    cursorRows: 2000,
-  };
 }
 
 /** Limits of one run; tests pass explicit days so they never touch other partitions. */

@@ -1,9 +1,10 @@
 import type { Alert } from '../alert/alert.js';
-import { contentHash } from '../alert/content-hash.js';
+import { serializeAlert } from '../alert/content-hash.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { shardOf } from '../alert/identity.js';
 import type { RedisClient } from '../redis.js';
-import { type Lane, laneOf, shardClockKey, streamKey } from './ingest-streams.js';
+import { EntryAppender } from './entry-appender.js';
+import { type Lane, laneOf, shardClockKey, shardTag, streamKey } from './ingest-streams.js';
 
 /** One request's alerts as accepted by the gateway, before they are split by shard and lane. */
 export interface IngestRequest {
@@ -33,31 +34,12 @@ export interface IngestPart {
 export const PART_FIELD = 'part';
 
 /**
- * XADD with an id from the shard's clock rather than the stream's own: ids then increase across
- * both lanes of the shard, not just within one, so "newer" means the same in either lane even
- * within one millisecond. KEYS[1] lane stream, KEYS[2] shard clock; ARGV field, value.
- */
-const APPEND_ENTRY = `
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local last = redis.call('GET', KEYS[2]) or '0-0'
-local lastMs, lastSeq = string.match(last, '^(%d+)-(%d+)$')
-lastMs = tonumber(lastMs)
-local id
-if now > lastMs then id = string.format('%.0f-0', now) else id = string.format('%.0f-%.0f', lastMs, tonumber(lastSeq) + 1) end
-redis.call('SET', KEYS[2], id)
-return redis.call('XADD', KEYS[1], id, ARGV[1], ARGV[2])
-`;
-
-type AppendEntry = (stream: string, clock: string, field: string, value: string) => Promise<string>;
-
-/**
  * Producer side of the ingest log: appends each request as one entry per (shard, lane) it touches.
- * The client auto-pipelines, so the appends of every request parsed in one event-loop turn travel
- * in one round trip per Redis node (group commit across shards). Resolves once Redis holds them all.
+ * The appends of every request parsed in one event-loop turn travel together (EntryAppender: group
+ * commit across requests and shards). Resolves once Redis holds them all.
  */
 export class IngestLog {
-  private readonly appendEntry: AppendEntry;
+  private readonly appender: EntryAppender;
 
   constructor(
     readonly redis: RedisClient,
@@ -65,31 +47,37 @@ export class IngestLog {
     readonly shards: number,
     private readonly ruleFor: (tenant: string, providerType: string, providerId: string | null) => DedupRule,
   ) {
-    if (!('appendIngestEntry' in redis))
-      redis.defineCommand('appendIngestEntry', { numberOfKeys: 2, lua: APPEND_ENTRY });
-    this.appendEntry = (redis as unknown as { appendIngestEntry: AppendEntry }).appendIngestEntry.bind(redis);
+    this.appender = new EntryAppender(redis, PART_FIELD);
   }
 
   /** Appends the request's parts; returns how many entries were written. Fails fast when Redis is away. */
   async append(request: IngestRequest): Promise<number> {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
-    const parts = new Map<string, { shard: number; lane: Lane; part: IngestPart }>();
+    const parts = new Map<number, { shard: number; lane: Lane; hashes: string[]; alerts: string[] }>();
     for (const alert of request.alerts) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
       const lane = laneOf(alert.severity);
-      const key = `${shard}:${lane}`;
+      const key = lane === 'urgent' ? -1 - shard : shard;
       let slot = parts.get(key);
       if (!slot) {
-        slot = { shard, lane, part: { ...request, alerts: [], hashes: [], raw: undefined } };
+        slot = { shard, lane, hashes: [], alerts: [] };
         parts.set(key, slot);
       }
-      slot.part.alerts.push(alert);
-      slot.part.hashes.push(contentHash(alert, ignoreFields));
+      const serialized = serializeAlert(alert, ignoreFields);
+      slot.alerts.push(serialized.json);
+      slot.hashes.push(serialized.contentHash);
     }
-    const first = parts.values().next().value;
-    if (first && request.raw !== undefined) first.part.raw = request.raw;
-    await Promise.all([...parts.values()].map(({ shard, lane, part }) => this.write(shard, lane, part)));
+    const { requestId, tenant, providerType, providerId } = request;
+    let raw = request.raw;
+    const writes: Promise<string>[] = [];
+    for (const { shard, lane, hashes, alerts } of parts.values()) {
+      writes.push(
+        this.write(shard, lane, encodePart({ requestId, tenant, providerType, providerId, hashes, raw }, alerts)),
+      );
+      raw = undefined;
+    }
+    await Promise.all(writes);
     return parts.size;
   }
 
@@ -102,17 +90,25 @@ export class IngestLog {
       parts.map((part) => {
         const alert = part.alerts[0] as Alert;
         const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
-        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, part);
+        const { alerts, ...header } = part;
+        const json = alerts.map((item) => JSON.stringify(item));
+        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodePart(header, json));
       }),
     );
   }
 
-  private write(shard: number, lane: Lane, part: IngestPart): Promise<string> {
-    return this.appendEntry(
-      streamKey(this.namespace, shard, lane),
-      shardClockKey(this.namespace, shard),
-      PART_FIELD,
-      JSON.stringify(part),
+  private write(shard: number, lane: Lane, entry: string): Promise<string> {
+    const { namespace } = this;
+    return this.appender.append(
+      shardClockKey(namespace, shard),
+      streamKey(namespace, shard, lane),
+      shardTag(namespace, shard),
+      entry,
     );
   }
+}
+
+/** An IngestPart's JSON from its header and its alerts' JSON, which is spliced in rather than re-serialized. */
+function encodePart(header: Omit<IngestPart, 'alerts'>, alerts: readonly string[]): string {
+  return `${JSON.stringify(header).slice(0, -1)},"alerts":[${alerts.join(',')}]}`;
 }

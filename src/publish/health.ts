@@ -16,6 +16,15 @@ export interface TargetHealthView {
   healthy: boolean;
 }
 
+export interface TargetHealthOptions {
+  /** Consecutive failures after which a target is unhealthy. */
+  unhealthyAfter: number;
+  /** How often an unhealthy target gets one delivery as a probe, in ms. */
+  probeIntervalMs: number;
+  /** How long a failure count read from Redis is reused, in ms. */
+  cacheMs?: number;
+}
+
 /**
  * Target health shared by every worker through Redis: a counter of consecutive failures. At
  * `unhealthyAfter` or more the target is unhealthy and the fan-out skips it, except for one
@@ -28,7 +37,7 @@ export class TargetHealth {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
-    private readonly options: { unhealthyAfter: number; probeIntervalMs: number; cacheMs?: number },
+    private readonly options: TargetHealthOptions,
   ) {}
 
   private key(target: string): string {

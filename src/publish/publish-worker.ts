@@ -1,19 +1,11 @@
-import { DelayedError, type Job, MetricsTime, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, MetricsTime, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { CommitOutput } from '../pipeline/committed-batch.js';
-import { createWorkerRedis } from '../redis.js';
-import type { Services } from '../services.js';
-import { backoffDelay } from './outcome.js';
-import {
-  type BatchJob,
-  createPublishOutput,
-  type DeliverJob,
-  PUBLISH_QUEUE,
-  type PublishJob,
-  PublishQueue,
-} from './publish-queue.js';
-import { buildPublishPipeline, type PublishPipeline } from './publisher.js';
+import { type Component, startComponent } from '../component.js';
+import { startQueueWorker } from '../queue-worker.js';
+import type { RedisClient } from '../redis.js';
+import { backoffDelay, type RetryPolicy } from './outcome.js';
+import { type BatchJob, type DeliverJob, PUBLISH_QUEUE, type PublishJob } from './publish-queue.js';
+import type { PublishPipeline } from './publisher.js';
 
 /** Thrown by a delivery job that should run again after `delayMs` (BullMQ's backoff reads it). */
 class RetryLater extends Error {
@@ -26,41 +18,36 @@ class RetryLater extends Error {
   }
 }
 
-export interface Publisher {
-  /** Give to startWorker: enqueues each committed batch's publish job. */
-  output: CommitOutput;
+/** The publish consumer's settings (the `publish.worker` config section). */
+export interface PublishWorkerOptions {
+  /** Publish jobs processed in parallel per process. */
+  concurrency: number;
+  /** publish_log rows older than this are deleted. */
+  logRetentionHours: number;
+  /** Publish dead letters older than this are deleted. */
+  deadLetterRetentionDays: number;
+}
+
+export interface PublishWorkerDeps {
   pipeline: PublishPipeline;
-  queue: PublishQueue;
-  stop(): Promise<void>;
+  /** The consumer's own blocking connection, closed at stop. */
+  connection: RedisClient;
+  /** Namespace of the queue (QUEUE_PREFIX). */
+  prefix: string;
+  retry: RetryPolicy;
+  log: Logger;
 }
 
 const UPKEEP_MS = 60_000;
 
 /**
- * Starts the publish side of a worker process: the target catalog, the `publish` queue consumer
- * (batch fan-outs and per-target retries) and the retention upkeep. Outcomes map to BullMQ once,
- * here: a retry throws RetryLater (backoff from the decision), a wait that is not the target's
- * fault moves the job to delayed without spending an attempt, giving up is an UnrecoverableError.
+ * The `publish` queue consumer (batch fan-outs and per-target retries) and the retention upkeep.
+ * Outcomes map to BullMQ once, here: a retry throws RetryLater (backoff from the decision), a wait
+ * that is not the target's fault moves the job to delayed without spending an attempt, giving up
+ * is an UnrecoverableError. Stop lets the jobs in flight finish.
  */
-export async function startPublisher(
-  services: Services,
-  log: Logger,
-  options: { config?: Config; random?: () => number } = {},
-): Promise<Publisher> {
-  const config = options.config ?? services.config;
-  const producer = createWorkerRedis(config, 'publish-queue');
-  const queue = new PublishQueue(producer, config.QUEUE_PREFIX);
-  const pipeline = await buildPublishPipeline(services.database, services.redis, config, log, {
-    scheduleRetry: (job, delayMs, jobId) => queue.addDelivery(job, delayMs, jobId),
-    random: options.random,
-  });
-  const policy = {
-    maxAttempts: config.PUBLISH_MAX_ATTEMPTS,
-    backoffBaseMs: config.PUBLISH_BACKOFF_BASE_MS,
-    backoffMaxMs: config.PUBLISH_BACKOFF_MAX_MS,
-    retryWindowMs: config.PUBLISH_RETRY_WINDOW_MS,
-  };
-
+export function startPublishWorker(deps: PublishWorkerDeps, options: PublishWorkerOptions): Promise<Component> {
+  const { pipeline, log } = deps;
   const processBatch = async (job: Job<BatchJob>) => {
     const result = await pipeline.fanOut(job.data, { rerun: job.attemptsStarted > 1 });
     return { total: result.total, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped };
@@ -110,49 +97,35 @@ export async function startPublisher(
     return line.ok ? 'delivered' : 'dead-lettered';
   };
 
-  const connection = createWorkerRedis(config, 'publish-worker');
-  const worker = new Worker<PublishJob>(
-    PUBLISH_QUEUE,
-    (job, token) =>
-      job.name === 'batch' ? processBatch(job as Job<BatchJob>) : processDelivery(job as Job<DeliverJob>, token),
-    {
-      connection,
-      prefix: config.QUEUE_PREFIX,
-      concurrency: config.PUBLISH_JOB_CONCURRENCY,
-      // BullMQ's completion counter: the queue-health sampler derives publish throughput from it.
-      metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
-      settings: {
-        backoffStrategy: (attemptsMade, _type, error) =>
-          error instanceof RetryLater ? error.delayMs : backoffDelay(attemptsMade, policy),
-      },
-    },
-  );
-  worker.on('error', (error) => log.warn({ err: error }, 'publish worker error'));
-
-  const upkeep = setInterval(() => {
-    Promise.all([
-      pipeline.publishLog?.prune(config.PUBLISH_LOG_RETENTION_HOURS),
-      pipeline.deadLetters.prune(config.PUBLISH_DLQ_RETENTION_DAYS),
-    ]).catch((error: unknown) => log.warn({ err: error }, 'publish retention upkeep failed'));
-  }, UPKEEP_MS);
-  upkeep.unref();
-
-  let stopped: Promise<void> | undefined;
-  return {
-    output: createPublishOutput(queue, pipeline.catalog),
-    pipeline,
-    queue,
-    stop: () => {
-      stopped ??= (async () => {
-        clearInterval(upkeep);
-        // Every step runs even if one fails: in-flight jobs first, then the pipeline, then connections.
-        const results: PromiseSettledResult<unknown>[] = await Promise.allSettled([worker.close()]);
-        results.push(...(await Promise.allSettled([pipeline.close(), queue.close()])));
-        results.push(...(await Promise.allSettled([connection.quit(), producer.quit()])));
-        for (const result of results)
-          if (result.status === 'rejected') log.warn({ err: result.reason }, 'publisher stop step failed');
-      })();
-      return stopped;
-    },
-  };
+  return startComponent(async (scope) => {
+    scope.own(
+      await startQueueWorker<PublishJob>(
+        'publish worker',
+        PUBLISH_QUEUE,
+        (job, token) =>
+          job.name === 'batch' ? processBatch(job as Job<BatchJob>) : processDelivery(job as Job<DeliverJob>, token),
+        {
+          connection: deps.connection,
+          prefix: deps.prefix,
+          concurrency: options.concurrency,
+          // BullMQ's completion counter: the queue-health sampler derives publish throughput from it.
+          metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
+          settings: {
+            backoffStrategy: (attemptsMade, _type, error) =>
+              error instanceof RetryLater ? error.delayMs : backoffDelay(attemptsMade, deps.retry),
+          },
+        },
+        log,
+      ),
+    );
+    const upkeep = setInterval(() => {
+      Promise.all([
+        pipeline.publishLog?.prune(options.logRetentionHours),
+        pipeline.deadLetters.prune(options.deadLetterRetentionDays),
+      ]).catch((error: unknown) => log.warn({ err: error }, 'publish retention upkeep failed'));
+    }, UPKEEP_MS);
+    upkeep.unref();
+    scope.onStop(() => clearInterval(upkeep));
+    return {};
+  });
 }

@@ -3,7 +3,7 @@ import type { Db } from '../store/db.js';
 import { RefreshedCopy } from '../store/refreshed-copy.js';
 import { publishTargets } from '../store/schema.js';
 import type { Target, TargetDefinition, TargetType } from './model.js';
-import { completeTarget, type TargetInput } from './target-schema.js';
+import { completeTarget, loadTargetsFile, type TargetInput } from './target-schema.js';
 import { redactSettings, TARGET_ADAPTERS } from './targets/registry.js';
 
 type Row = typeof publishTargets.$inferSelect;
@@ -39,6 +39,13 @@ export class CatalogError extends Error {
   }
 }
 
+export interface TargetCatalogOptions {
+  /** JSON/YAML file of read-only targets (TARGETS_FILE), validated at construction. */
+  file?: string;
+  /** How often the admin-managed targets are reloaded, in ms. */
+  refreshMs: number;
+}
+
 /**
  * Every target: the read-only ones from TARGETS_FILE plus the admin-managed ones from PostgreSQL,
  * kept in memory so the publish path never queries the database.
@@ -48,12 +55,14 @@ export class TargetCatalog extends RefreshedCopy {
   /** File targets switched off at run time (410 Gone); they come back on restart. */
   private readonly disabledFileTargets = new Set<string>();
 
+  private readonly fileTargets: readonly Target[];
+
   constructor(
     private readonly db: Db,
-    private readonly fileTargets: readonly Target[],
-    refreshMs = 5000,
+    options: TargetCatalogOptions,
   ) {
-    super(refreshMs);
+    super(options.refreshMs);
+    this.fileTargets = options.file ? loadTargetsFile(options.file) : [];
   }
 
   override async refresh(): Promise<void> {

@@ -2,7 +2,12 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../store/db.js';
 import { RefreshedCopy } from '../store/refreshed-copy.js';
 import { escalationPolicies } from '../store/schema.js';
-import { completePolicy, type EscalationPolicy, type EscalationPolicyInput } from './escalation-policy.js';
+import {
+  completePolicy,
+  type EscalationPolicy,
+  type EscalationPolicyInput,
+  loadEscalationFile,
+} from './escalation-policy.js';
 
 /** An admin change the catalog refuses; `code` is the API error code. */
 export class PolicyCatalogError extends Error {
@@ -16,6 +21,13 @@ export class PolicyCatalogError extends Error {
   }
 }
 
+export interface EscalationCatalogOptions {
+  /** JSON/YAML file of read-only policies (ESCALATION_FILE), validated at construction. */
+  file?: string;
+  /** How often the admin-managed policies are reloaded, in ms. */
+  refreshMs: number;
+}
+
 /**
  * Every escalation policy: the read-only ones from ESCALATION_FILE plus the admin-managed ones from
  * PostgreSQL, kept in memory so the commit path never waits for the database.
@@ -23,12 +35,14 @@ export class PolicyCatalogError extends Error {
 export class EscalationCatalog extends RefreshedCopy {
   private apiPolicies: EscalationPolicy[] = [];
 
+  private readonly filePolicies: readonly EscalationPolicy[];
+
   constructor(
     private readonly db: Db,
-    private readonly filePolicies: readonly EscalationPolicy[],
-    refreshMs: number,
+    options: EscalationCatalogOptions,
   ) {
-    super(refreshMs);
+    super(options.refreshMs);
+    this.filePolicies = options.file ? loadEscalationFile(options.file) : [];
   }
 
   override async refresh(): Promise<void> {

@@ -1,45 +1,48 @@
-/** Wires the federated search to the process's services and configuration. */
+/** The federated search over both stores. */
+import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { archiveWatermark } from '../archive/watermark.js';
-import { type Config, DEV_SEARCH_CURSOR_SECRET } from '../config.js';
-import type { Services } from '../services.js';
+import { DEV_SEARCH_CURSOR_SECRET } from '../config.js';
+import type { Database } from '../store/db.js';
 import { createCursorCodec } from './cursor.js';
 import { createElasticsearchExecutor } from './elasticsearch-executor.js';
 import { createFederatedSearch, type FederatedSearch } from './federated-search.js';
 import type { WatermarkSource } from './planner.js';
 import { createPostgresExecutor } from './postgres-executor.js';
 
-/** The production search: both stores from `services`, the archive_log watermark, config timeouts. */
+/** The search settings (the `search` config section). */
+export interface SearchOptions {
+  /** HMAC key signing cursors, shared by every instance. */
+  cursorSecret: string;
+  /** Deadlines of each store's part of a search, in ms; past one the answer is partial. */
+  postgresTimeoutMs: number;
+  elasticsearchTimeoutMs: number;
+  /** Each store stops counting matches here. */
+  totalLimit: number;
+  /** Prefix of the archive's daily indices. */
+  archiveIndexPrefix: string;
+}
+
+/** The production search: both stores, the archive_log watermark, the configured deadlines. */
 export function createSearch(
-  services: Pick<Services, 'database' | 'elasticsearch'>,
-  config: Pick<
-    Config,
-    | 'SEARCH_CURSOR_SECRET'
-    | 'SEARCH_POSTGRES_TIMEOUT_MS'
-    | 'SEARCH_ELASTICSEARCH_TIMEOUT_MS'
-    | 'SEARCH_TOTAL_LIMIT'
-    | 'ARCHIVE_INDEX_PREFIX'
-  >,
+  stores: { database: Database; elasticsearch: Client },
+  options: SearchOptions,
   log: Logger,
-  watermark: WatermarkSource = () => archiveWatermark(services.database.sql),
+  watermark: WatermarkSource = () => archiveWatermark(stores.database.sql),
 ): FederatedSearch {
-  if (config.SEARCH_CURSOR_SECRET === DEV_SEARCH_CURSOR_SECRET) {
+  if (options.cursorSecret === DEV_SEARCH_CURSOR_SECRET) {
     log.warn('SEARCH_CURSOR_SECRET is the development default; set a random value shared by all instances');
   }
   return createFederatedSearch({
-    postgres: createPostgresExecutor(
-      services.database.db,
-      config.SEARCH_POSTGRES_TIMEOUT_MS,
-      config.SEARCH_TOTAL_LIMIT,
-    ),
-    elasticsearch: createElasticsearchExecutor(services.elasticsearch, {
-      prefix: config.ARCHIVE_INDEX_PREFIX,
-      timeoutMs: config.SEARCH_ELASTICSEARCH_TIMEOUT_MS,
-      countCap: config.SEARCH_TOTAL_LIMIT,
+    postgres: createPostgresExecutor(stores.database.db, options.postgresTimeoutMs, options.totalLimit),
+    elasticsearch: createElasticsearchExecutor(stores.elasticsearch, {
+      prefix: options.archiveIndexPrefix,
+      timeoutMs: options.elasticsearchTimeoutMs,
+      countCap: options.totalLimit,
     }),
     watermark,
-    cursors: createCursorCodec(config.SEARCH_CURSOR_SECRET),
-    timeouts: { postgres: config.SEARCH_POSTGRES_TIMEOUT_MS, elasticsearch: config.SEARCH_ELASTICSEARCH_TIMEOUT_MS },
+    cursors: createCursorCodec(options.cursorSecret),
+    timeouts: { postgres: options.postgresTimeoutMs, elasticsearch: options.elasticsearchTimeoutMs },
     log,
   });
 }

@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
-import { Archiver, archiverOptions } from '../../src/archive/archiver.js';
+import { Archiver } from '../../src/archive/archiver.js';
 import { createElasticsearch } from '../../src/archive/es-client.js';
 import { archiveIndexName, nextDay } from '../../src/archive/index-names.js';
+import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
-import { openServices } from '../../src/services.js';
 import { countRows, partitionState } from '../../src/store/partition-detach.js';
 import { partitionName } from '../../src/store/partitions.js';
 import { claimFarPastDay, cleanUpArchive, fillDay } from '../support/archive-fixtures.js';
@@ -53,7 +53,7 @@ it('keeps the partition and answers partial while Elasticsearch is down, then ar
   });
   // Small bulk requests and a short retry budget, so the cut lands mid-copy and the run gives up soon.
   const config = loadConfig({ ...process.env, ARCHIVE_INDEX_PREFIX: prefix, ARCHIVE_DELETE_AFTER_DAYS: '36500' });
-  const options = archiverOptions(config);
+  const options = config.archive.archiver;
   const archiver = new Archiver(
     { database: services.database, client: viaProxy, log: pino({ level: 'silent' }) },
     { ...options, bulk: { ...options.bulk, flushBytes: 64 * 1024, concurrency: 1, retries: 2, maxBackoffMs: 1000 } },

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { contentHash } from '../../src/alert/content-hash.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { labelSetFingerprint } from '../../src/providers/prometheus-postable.js';
 import {
   clearIngestLog,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore, generateKey, hashKey, KeyStoreUnavailableError } from '../../src/auth/api-keys.js';
 import { runKeysCommand, UsageError } from '../../src/cli/keys.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openDatabase } from '../../src/store/db.js';
 import { openTestStack, queuedAlerts, type TestStack, waitFor } from '../support/harness.js';
 import { closedPort } from '../support/search-app.js';

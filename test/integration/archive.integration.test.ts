@@ -5,13 +5,13 @@ import { Writable } from 'node:stream';
 import type { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Archiver, archiverOptions } from '../../src/archive/archiver.js';
+import { Archiver } from '../../src/archive/archiver.js';
 import { ArchiveBootstrap } from '../../src/archive/bootstrap.js';
 import { createElasticsearch } from '../../src/archive/es-client.js';
 import { archiveIndexName, nextDay, rawArchiveIndexName } from '../../src/archive/index-names.js';
 import { archiveWatermark } from '../../src/archive/watermark.js';
+import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
-import { openServices } from '../../src/services.js';
 import { countRows, partitionState } from '../../src/store/partition-detach.js';
 import { partitionName } from '../../src/store/partitions.js';
 import { claimFarPastDay, cleanUpArchive, fillDay } from '../support/archive-fixtures.js';
@@ -63,7 +63,7 @@ async function namespace(env: Record<string, string> = {}) {
       return day;
     },
     archiver(client: Client = es, log = silent) {
-      return new Archiver({ database: services.database, client, log }, archiverOptions(config));
+      return new Archiver({ database: services.database, client, log }, config.archive.archiver);
     },
   };
 }

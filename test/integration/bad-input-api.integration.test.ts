@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { createPublishGate } from '../../src/lifecycle/publish-gate.js';
 import { SilenceStore } from '../../src/lifecycle/silence-store.js';
 import {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEVERITIES, STATUSES } from '../../src/alert/alert.js';
 import { alertId } from '../../src/alert/identity.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { expectError } from '../support/bad-input.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 

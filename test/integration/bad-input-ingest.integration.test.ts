@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
 import {
   DEEP_NESTING,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { ClusterStats } from '../../src/observe/cluster-stats.js';
+import { ProcessStatsPublisher } from '../../src/observe/process-stats.js';
 import { createRedis } from '../../src/redis.js';
-import { ClusterStats } from '../../src/stats/cluster-stats.js';
-import { ProcessStatsPublisher } from '../../src/stats/process-stats.js';
 import { silentLog } from '../support/harness.js';
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });

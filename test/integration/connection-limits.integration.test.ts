@@ -5,8 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openTestStack, queuedAlerts, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 
 const TIMEOUT_MS = 1000;
@@ -22,7 +21,7 @@ let patient: { gateway: Gateway; port: number };
 let key: string;
 const open: Socket[] = [];
 
-async function listening(overrides: Partial<Config>): Promise<{ gateway: Gateway; port: number }> {
+async function listening(overrides: Record<string, number>): Promise<{ gateway: Gateway; port: number }> {
   const gateway = await stack.gateway({ MAX_CONNECTIONS, ...overrides });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   return { gateway, port: (gateway.app.server.address() as { port: number }).port };

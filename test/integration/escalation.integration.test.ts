@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { escalationJobId } from '../../src/rules/escalation-queue.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { writeTargetsFile } from '../support/publish.js';
@@ -119,7 +119,7 @@ describe('escalation', () => {
     const env = await setUp(1000);
     const side = await workerSide(env);
     await send(env, { name: 'api down', fingerprint: 'esc-ack', severity: 'critical' });
-    await waitFor(async () => (await side.lifecycle.escalation.queue.queue.getDelayedCount()) > 0);
+    await waitFor(async () => (await side.escalationQueue.queue.getDelayedCount()) > 0);
     const ack = await env.gateway.app.inject({
       method: 'POST',
       url: '/api/v1/alerts/esc-ack/acknowledge',
@@ -128,7 +128,7 @@ describe('escalation', () => {
     });
     expect(ack.statusCode).toBe(200);
     // The step falls due, finds the alert acknowledged and completes without sending.
-    await waitFor(async () => (await side.lifecycle.escalation.queue.queue.getCompletedCount()) > 0, 10_000);
+    await waitFor(async () => (await side.escalationQueue.queue.getCompletedCount()) > 0, 10_000);
     await sleep(300);
     expect(paged(env)).toEqual([]);
     expect(await escalationEntries(env, 'esc-ack')).toBe(0);
@@ -139,7 +139,7 @@ describe('escalation', () => {
     const first = await workerSide(env);
     const started = Date.now();
     await send(env, { name: 'db down', fingerprint: 'esc-restart', severity: 'high' });
-    await waitFor(async () => (await first.lifecycle.escalation.queue.queue.getDelayedCount()) > 0);
+    await waitFor(async () => (await first.escalationQueue.queue.getDelayedCount()) > 0);
     await first.stop(); // the timer lives on in Redis as a delayed job
     expect(paged(env)).toEqual([]);
 
@@ -150,12 +150,12 @@ describe('escalation', () => {
     // The same step once more under another job id (as after a lost completion): the claim refuses it.
     // The page goes out before the job is marked completed.
     const [job] = await waitFor(async () => {
-      const completed = await second.lifecycle.escalation.queue.queue.getCompleted();
+      const completed = await second.escalationQueue.queue.getCompleted();
       return completed.length > 0 ? completed : undefined;
     });
     expect(job?.id).toBe(escalationJobId(job!.data));
-    await second.lifecycle.escalation.queue.queue.add('escalate', job!.data, { jobId: `${job!.id}.again` });
-    await waitFor(async () => (await second.lifecycle.escalation.queue.queue.getCompletedCount()) >= 2);
+    await second.escalationQueue.queue.add('escalate', job!.data, { jobId: `${job!.id}.again` });
+    await waitFor(async () => (await second.escalationQueue.queue.getCompletedCount()) >= 2);
     await sleep(1000);
     expect(paged(env).map((page) => page.fingerprint)).toEqual(['esc-restart']);
     expect(await escalationEntries(env, 'esc-restart')).toBe(1);

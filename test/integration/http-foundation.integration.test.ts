@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
 import { type App, createApp } from '../../src/http/app.js';
 import { registerHealthRoutes } from '../../src/http/routes/health.js';
-import { openServices } from '../../src/services.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const services = openServices(config, 'test');

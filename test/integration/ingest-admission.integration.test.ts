@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openTestStack, type TestStack, uniqueTenant } from '../support/harness.js';
 
 let stack: TestStack | undefined;
@@ -111,7 +111,7 @@ describe('cheap refusals before the body is parsed', () => {
     const key = await stack.createKey(uniqueTenant());
     for (let i = 0; i < 3; i++)
       expect((await post(gateway, '/alerts/event', key, { name: `q${i}` })).statusCode).toBe(202);
-    await gateway.backpressure.sample();
+    await gateway.sampler.sampleNow();
 
     // Depth 3 is over the high watermark and at the critical hard limit: nothing can pass.
     const refused = await post(gateway, '/alerts/event', key, NOT_JSON);
@@ -132,7 +132,7 @@ describe('cheap refusals before the body is parsed', () => {
     const key = await stack.createKey(uniqueTenant());
     for (let i = 0; i < 3; i++)
       expect((await post(gateway, '/alerts/event', key, { name: `q${i}` })).statusCode).toBe(202);
-    await gateway.backpressure.sample();
+    await gateway.sampler.sampleNow();
 
     expect((await post(gateway, '/alerts/event', key, NOT_JSON)).statusCode).toBe(400);
     expect((await post(gateway, '/alerts/event', key, { name: 'minor' })).json().error).toBe('backpressure');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE } from '../../src/alert/dedup-rules.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { normalizeRequest } from '../../src/ingest/normalize-request.js';
 import { PROVIDER_ADAPTERS } from '../../src/providers/catalog.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { writeTargetsFile } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';

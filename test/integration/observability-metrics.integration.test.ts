@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { COMMITTED_ENTRIES_KEY } from '../../src/pipeline/batch-loop.js';
 import { openTestStack, pendingEntries, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { declaredFamilies, parsePrometheus, type Sample, total } from '../support/prometheus-text.js';

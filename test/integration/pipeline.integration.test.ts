@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { DEFAULT_RULE } from '../../src/alert/dedup-rules.js';
 import { alertId } from '../../src/alert/identity.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { registry } from '../../src/metrics.js';
 import { COMMITTED_ENTRIES_KEY } from '../../src/pipeline/batch-loop.js';
 import { IngestDeadLetters } from '../../src/pipeline/dead-letters.js';

@@ -1,8 +1,8 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
-import type { Services } from '../../src/services.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import type { Services } from '../../src/compose/services.js';
 import { publishTargets } from '../../src/store/schema.js';
 import { uniqueTenant } from '../support/harness.js';
 import { closeServices, publishServices, silentLog, writeTargetsFile } from '../support/publish.js';

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Component } from '../../src/component.js';
+import type { Services } from '../../src/compose/services.js';
+import { startPublishPipeline } from '../../src/compose/worker.js';
 import type { DeliveryOutcome, Target, TargetType } from '../../src/publish/model.js';
-import { buildPublishPipeline, type PublishPipeline } from '../../src/publish/publisher.js';
+import type { PublishPipeline } from '../../src/publish/publisher.js';
 import { HttpSender } from '../../src/publish/targets/http.js';
 import { validateSettings } from '../../src/publish/targets/registry.js';
-import type { Services } from '../../src/services.js';
 import { uniqueTenant } from '../support/harness.js';
 import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
 import { alertmanagerContract } from '../support/receivers/alertmanager.js';
@@ -71,23 +73,20 @@ const HTTP_CASES: HttpCase[] = [
 ];
 
 let services: Services;
-let pipeline: PublishPipeline;
+let pipeline: PublishPipeline & Component;
 const tenant = uniqueTenant('contracts');
 const receivers: HttpReceiver[] = [];
 
 beforeAll(async () => {
   // Status-table runs fail many times in a row: keep the breaker out of the way here (it has its own test).
   services = publishServices({ PUBLISH_CIRCUIT_THRESHOLD: '100000' });
-  pipeline = await buildPublishPipeline(services.database, services.redis, services.config, silentLog, {
-    scheduleRetry: async () => {},
-    publishLog: false,
-  });
+  pipeline = await startPublishPipeline(services, silentLog, { scheduleRetry: async () => {}, publishLog: false });
 });
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 afterAll(async () => {
-  await pipeline.close();
+  await pipeline.stop();
   await closeServices(services);
 });
 

@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { arrayOverlaps, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
-import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
-import type { Services } from '../../src/services.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import type { Services } from '../../src/compose/services.js';
+import { type BatchWorker, type Publisher, startBatchWorker, startPublisher } from '../../src/compose/worker.js';
 import { publishLog, publishTargets } from '../../src/store/schema.js';
-import { type BatchWorker, startWorker } from '../../src/worker.js';
 import { uniqueTenant, waitFor } from '../support/harness.js';
 import { closeServices, publishServices, silentLog } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';
@@ -36,7 +35,7 @@ beforeAll(async () => {
   receiver = await new HttpReceiver(webhookContract(SECRET)).start();
   gateway = await buildGateway(services, silentLog);
   publisher = await startPublisher(services, silentLog);
-  worker = await startWorker(services, silentLog, { outputs: [publisher.output], ownershipIntervalMs: 300 });
+  worker = await startBatchWorker(services, silentLog, { outputs: [publisher.output], ownershipIntervalMs: 300 });
 });
 afterAll(async () => {
   await worker.stop();

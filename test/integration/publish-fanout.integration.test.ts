@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
-import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import type { Services } from '../../src/compose/services.js';
+import { type Publisher, startPublisher } from '../../src/compose/worker.js';
 import type { TargetInput } from '../../src/publish/target-schema.js';
-import type { Services } from '../../src/services.js';
 import { committedBatch, uniqueTenant, waitFor } from '../support/harness.js';
 import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
 import type { HttpReceiver } from '../support/receivers/http-receiver.js';

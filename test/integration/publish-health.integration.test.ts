@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
+import type { Services } from '../../src/compose/services.js';
+import { type Publisher, startPublisher } from '../../src/compose/worker.js';
 import type { TargetInput } from '../../src/publish/target-schema.js';
-import type { Services } from '../../src/services.js';
 import { uniqueTenant } from '../support/harness.js';
 import { closeServices, makeAlert, PublishTestScope, publishServices, silentLog } from '../support/publish.js';
 import type { HttpReceiver } from '../support/receivers/http-receiver.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { writeTargetsFile } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';

@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
+import type { Component } from '../../src/component.js';
+import type { Services } from '../../src/compose/services.js';
+import { startPublishPipeline } from '../../src/compose/worker.js';
 import * as metrics from '../../src/metrics.js';
 import type { DeliveryOutcome, Target } from '../../src/publish/model.js';
-import { buildPublishPipeline, type PublishPipeline } from '../../src/publish/publisher.js';
+import type { PublishPipeline } from '../../src/publish/publisher.js';
 import { validateSettings } from '../../src/publish/targets/registry.js';
-import type { Services } from '../../src/services.js';
 import { uniqueTenant } from '../support/harness.js';
 import { closeServices, makeAlert, publishServices, silentLog } from '../support/publish.js';
 import { HttpReceiver } from '../support/receivers/http-receiver.js';
@@ -13,22 +15,19 @@ import { keepContract } from '../support/receivers/keep.js';
 const API_KEY = 'c6f1a5e2-3b4d-4e8f-9a0b-1c2d3e4f5a6b';
 
 let services: Services;
-let pipeline: PublishPipeline;
+let pipeline: PublishPipeline & Component;
 const tenant = uniqueTenant('keep');
 const receivers: HttpReceiver[] = [];
 
 beforeAll(async () => {
   services = publishServices({ PUBLISH_CIRCUIT_THRESHOLD: '3' });
-  pipeline = await buildPublishPipeline(services.database, services.redis, services.config, silentLog, {
-    scheduleRetry: async () => {},
-    publishLog: false,
-  });
+  pipeline = await startPublishPipeline(services, silentLog, { scheduleRetry: async () => {}, publishLog: false });
 });
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
 afterAll(async () => {
-  await pipeline.close();
+  await pipeline.stop();
   await closeServices(services);
 });
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { workerAnnouncementKey, workerRegistryKey } from '../../src/pipeline/shard-ownership.js';
 import { openTestStack, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 

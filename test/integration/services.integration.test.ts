@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
-import { openServices } from '../../src/services.js';
 
 const services = openServices(loadConfig(), 'test');
 afterAll(() => services.close());

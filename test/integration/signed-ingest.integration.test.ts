@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningSecret, signStandardWebhook } from '../../src/auth/standard-webhooks.js';
 import { runKeysCommand, UsageError } from '../../src/cli/keys.js';
-import type { Gateway } from '../../src/gateway.js';
+import type { Gateway } from '../../src/compose/gateway.js';
 import { createApp } from '../../src/http/app.js';
 import { installSignatureVerification } from '../../src/http/signature-verification.js';
 import { createRedis } from '../../src/redis.js';

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import { openServices } from '../../src/compose/services.js';
 import { pingRedis } from '../../src/redis.js';
-import { openServices } from '../../src/services.js';
 import { openTestStack, silentLog, type TestStack, uniqueTenant, waitFor } from '../support/harness.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 
@@ -79,7 +79,7 @@ describe('queue-depth backpressure', () => {
     const key = await stack.createKey(uniqueTenant());
     for (let i = 0; i < 6; i++)
       expect((await send(gateway, key, 'keep', { name: `queued-${i}` })).statusCode).toBe(202);
-    await gateway.backpressure.sample();
+    await gateway.sampler.sampleNow();
 
     const refused = await send(gateway, key, 'keep', { name: 'one too many' });
     expect(refused.statusCode).toBe(429);
@@ -89,7 +89,7 @@ describe('queue-depth backpressure', () => {
 
     await stack.worker();
     await waitFor(async () => {
-      await gateway.backpressure.sample();
+      await gateway.sampler.sampleNow();
       return gateway.backpressure.admit(false).ok;
     });
     expect((await send(gateway, key, 'keep', { name: 'after drain' })).statusCode).toBe(202);

@@ -3,15 +3,15 @@
  * reaching stage ARCHIVE_TEST_STOP_AT, prints "stage <name>" and hangs until it is killed.
  */
 import pino from 'pino';
-import { Archiver, archiverOptions } from '../../src/archive/archiver.js';
+import { Archiver } from '../../src/archive/archiver.js';
+import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
-import { openServices } from '../../src/services.js';
 
 const config = loadConfig();
 const services = openServices(config, 'test-archive-child');
 const archiver = new Archiver(
   { database: services.database, client: services.elasticsearch, log: pino({ level: 'silent' }) },
-  archiverOptions(config),
+  config.archive.archiver,
 );
 await archiver.run({
   days: [new Date(String(process.env.ARCHIVE_TEST_DAY))],

@@ -3,16 +3,16 @@ import { Cluster } from 'ioredis';
 import pino from 'pino';
 import type { Alert } from '../../src/alert/alert.js';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
+import { buildGateway, type Gateway } from '../../src/compose/gateway.js';
+import { openServices, type Services } from '../../src/compose/services.js';
+import { type BatchWorker, startBatchWorker } from '../../src/compose/worker.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { buildGateway, type Gateway } from '../../src/gateway.js';
 import type { CommitOutput, CommittedBatch } from '../../src/pipeline/committed-batch.js';
 import type { IngestLog } from '../../src/pipeline/ingest-log.js';
 import { LANES } from '../../src/pipeline/ingest-streams.js';
 import { sampleLogDepth } from '../../src/pipeline/log-depth.js';
 import { readShards } from '../../src/pipeline/log-reader.js';
 import type { RedisClient } from '../../src/redis.js';
-import { openServices, type Services } from '../../src/services.js';
-import { type BatchWorker, startWorker } from '../../src/worker.js';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -30,13 +30,15 @@ export interface TestStack {
   services: Services;
   keys: ApiKeyStore;
   createKey(tenant: string, options?: { providers?: string[]; isAdmin?: boolean }): Promise<string>;
-  gateway(overrides?: Partial<Config>): Promise<Gateway>;
+  /** A gateway; `overrides` are environment variables on top of the stack's. */
+  gateway(overrides?: Record<string, string | number>): Promise<Gateway>;
   worker(options?: { outputs?: CommitOutput[] }): Promise<BatchWorker>;
   close(): Promise<void>;
 }
 
 /** Real services plus helpers to start gateways and workers in one namespace; close() stops them all. */
 export function openTestStack(overrides: Record<string, string> = {}): TestStack {
+  const env = { ...overrides };
   const config = testConfig(overrides);
   const services = openServices(config, 'test');
   const keys = new ApiKeyStore(services.database.db, 0);
@@ -49,12 +51,16 @@ export function openTestStack(overrides: Record<string, string> = {}): TestStack
       return (await keys.create({ tenant, name: 'test', ...options })).key;
     },
     async gateway(gatewayOverrides = {}) {
-      const gateway = await buildGateway(services, silentLog, { ...config, ...gatewayOverrides });
+      const variables = Object.fromEntries(
+        Object.entries(gatewayOverrides).map(([key, value]) => [key, String(value)]),
+      );
+      const gatewayConfig = testConfig({ ...env, QUEUE_PREFIX: config.QUEUE_PREFIX, ...variables });
+      const gateway = await buildGateway(services, silentLog, gatewayConfig);
       running.push(gateway);
       return gateway;
     },
     async worker(options = {}) {
-      const worker = await startWorker(services, silentLog, { ...options, ownershipIntervalMs: 300 });
+      const worker = await startBatchWorker(services, silentLog, { ...options, ownershipIntervalMs: 300 });
       running.push(worker);
       return worker;
     },

@@ -126,7 +126,7 @@ export async function openSearchApp(options: SearchAppOptions = {}): Promise<Sea
   };
   registerSearchRoutes(app, {
     authenticate: createAuthenticate(keys, { admin: false }),
-    search: createSearch({ database, elasticsearch }, config, log, async () => state.watermark),
+    search: createSearch({ database, elasticsearch }, config.search, log, async () => state.watermark),
   });
   await app.ready();
   return state;

@@ -3,44 +3,16 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { WebSocket } from 'ws';
-import type { Gateway } from '../../src/gateway.js';
-import { type LifecycleWorker, startLifecycleWorker } from '../../src/lifecycle/worker-side.js';
+import type { Gateway } from '../../src/compose/gateway.js';
+import { startWorkerRole, type WorkerRole } from '../../src/compose/worker.js';
 import type { CommitOutput } from '../../src/pipeline/committed-batch.js';
-import { type Publisher, startPublisher } from '../../src/publish/publish-worker.js';
-import { type BatchWorker, startWorker } from '../../src/worker.js';
 import { silentLog, type TestStack, waitFor } from './harness.js';
 
-export interface WorkerSide {
-  publisher: Publisher;
-  lifecycle: LifecycleWorker;
-  batches: BatchWorker;
-  stop(): Promise<void>;
-}
+export type WorkerSide = WorkerRole;
 
-/** The `worker` role's composition (publisher, lifecycle outputs, batch worker) in the stack's namespace. */
-export async function startWorkerSide(stack: TestStack, extraOutputs: CommitOutput[] = []): Promise<WorkerSide> {
-  const { services, config } = stack;
-  const publisher = await startPublisher(services, silentLog, { config });
-  const lifecycle = await startLifecycleWorker(services, silentLog, publisher, { config });
-  const batches = await startWorker(services, silentLog, {
-    config,
-    outputs: [...lifecycle.outputs, ...extraOutputs],
-    ownershipIntervalMs: 300,
-  });
-  let stopped: Promise<void> | undefined;
-  return {
-    publisher,
-    lifecycle,
-    batches,
-    stop: () => {
-      stopped ??= (async () => {
-        await batches.stop();
-        await lifecycle.stop();
-        await publisher.stop();
-      })();
-      return stopped;
-    },
-  };
+/** The `worker` role's composition (publisher, escalation, batch worker) in the stack's namespace. */
+export function startWorkerSide(stack: TestStack, extraOutputs: CommitOutput[] = []): Promise<WorkerSide> {
+  return startWorkerRole(stack.services, silentLog, { config: stack.config, extraOutputs, ownershipIntervalMs: 300 });
 }
 
 /** Starts listening on an ephemeral 127.0.0.1 port; returns the base URL. */

@@ -4,10 +4,11 @@
  * returns, so the process sits between a batch's commit and its outputs (publish enqueue, stream
  * trim) until the test kills it.
  */
+
+import { openServices } from '../../src/compose/services.js';
+import { startBatchWorker } from '../../src/compose/worker.js';
 import { loadConfig } from '../../src/config.js';
 import type { CommitOutput } from '../../src/pipeline/committed-batch.js';
-import { openServices } from '../../src/services.js';
-import { startWorker } from '../../src/worker.js';
 import { silentLog, waitFor } from './harness.js';
 
 const stopAfterCommit: CommitOutput = {
@@ -21,6 +22,6 @@ const stopAfterCommit: CommitOutput = {
 const config = loadConfig();
 const services = openServices(config, 'test-worker-process');
 const outputs = process.env.STOP_AFTER_COMMIT === '1' ? [stopAfterCommit] : [];
-const worker = await startWorker(services, silentLog, { ownershipIntervalMs: 300, outputs });
+const worker = await startBatchWorker(services, silentLog, { ownershipIntervalMs: 300, outputs });
 await waitFor(() => worker.ownership.ownedShards.length > 0);
 process.stdout.write(`owned ${worker.ownership.ownedShards.length}\n`);

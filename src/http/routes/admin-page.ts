@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AdminSnapshot } from '../../stats/admin-snapshot-types.js';
+import type { AdminSnapshot } from '../../observe/admin-snapshot-types.js';
 import type { App } from '../app.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas.js';

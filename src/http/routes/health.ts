@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { type DependencyCheck, probeDependencies } from '../../health.js';
+import { type DependencyCheck, probeDependencies } from '../../observe/dependency-probes.js';
 import type { App } from '../app.js';
 
 const DependencyStatus = Type.Object({

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Admission, Backpressure } from '../../ingest/backpressure.js';
 import * as metrics from '../../metrics.js';
 import type { ProviderRegistry, RegisteredProvider } from '../../providers/registry.js';
-import type { Admission, Backpressure } from '../../queue/backpressure.js';
 import { leasedStore } from '../../ratelimit/leased-store.js';
 import type { RateLimits } from '../../ratelimit/limits.js';
 import type { QuotaLeases } from '../../ratelimit/quota-leases.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { assessQueueHealth, type HealthThresholds } from '../../queue/queue-health.js';
-import type { QueueSample } from '../../queue/queue-sampler.js';
+import { assessQueueHealth, type HealthThresholds } from '../../observe/queue-health.js';
+import type { QueueSample } from '../../observe/queue-sample.js';
 import type { App } from '../app.js';
 import { ErrorBody } from '../schemas.js';
 

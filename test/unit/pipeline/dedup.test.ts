@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
 import { type AlertKey, alertKey } from '../../../src/alert/alert-key.js';
-import { contentHash } from '../../../src/alert/content-hash.js';
+import { contentHash, contentJson, serializeAlert, sortedJson } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { sha256Hex } from '../../../src/alert/hash.js';
 import { alertId, receivedAtOfId, shardOf } from '../../../src/alert/identity.js';
@@ -62,6 +62,18 @@ describe('contentHash', () => {
     expect(contentHash(alert, ['labels.host', 'counter'])).toBe(
       '6117fa9d57eca4783ca6274311b192b4336c8162943b10bfb3ac501e95d7ea4c',
     );
+  });
+});
+
+describe('serializeAlert', () => {
+  it('writes the whole alert once, and its content exactly as the generic sorted serializer does', () => {
+    const { id: _id, receivedAt: _receivedAt, lastReceived: _lastReceived, tenant: _tenant, ...content } = alert;
+    const nested = { ...alert, extra: { b: [{ y: 1, x: null }], a: { '10': 1, '2': 2 }, skipped: undefined } };
+    expect(contentJson(alert)).toBe(sortedJson(content));
+    expect(contentJson(nested)).toContain('"extra":{"a":{"10":1,"2":2},"b":[{"x":null,"y":1}]}');
+    const serialized = serializeAlert(alert);
+    expect(JSON.parse(serialized.json)).toEqual(alert);
+    expect(serialized.contentHash).toBe(contentHash(alert));
   });
 });
 

@@ -1,10 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
-import { createElasticsearch, elasticsearchHealthy } from './archive/es-client.js';
-import type { Config } from './config.js';
-import type { DependencyCheck } from './health.js';
-import type { RedisClient } from './redis.js';
-import { createRedis, pingRedis } from './redis.js';
-import { type Database, openDatabase } from './store/db.js';
+import { createElasticsearch, elasticsearchHealthy } from '../archive/es-client.js';
+import type { Config } from '../config.js';
+import type { DependencyCheck } from '../observe/dependency-probes.js';
+import type { RedisClient } from '../redis.js';
+import { createRedis, pingRedis } from '../redis.js';
+import { type Database, openDatabase } from '../store/db.js';
 
 /** Connections to the three backing services, shared by every role in one process. */
 export interface Services {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { QueueSample } from './queue-sampler.js';
+import type { QueueSample } from './queue-sample.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 

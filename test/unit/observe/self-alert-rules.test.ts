@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { ConfigFileError } from '../../../src/config-file.js';
-import { loadSelfAlertRules } from '../../../src/rules/self-alert-rules.js';
+import { loadSelfAlertRules } from '../../../src/observe/self-alert-rules.js';
 
 function file(text: string, extension = 'yaml'): string {
   const path = join(tmpdir(), `self-alerts-${randomUUID()}.${extension}`);

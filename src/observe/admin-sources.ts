@@ -2,10 +2,10 @@ import { listAttempts } from '../archive/archive-log.js';
 import { archiveWatermark } from '../archive/watermark.js';
 import type { TargetHealth } from '../publish/health.js';
 import type { TargetCatalog } from '../publish/target-catalog.js';
-import type { DeadLetterCounter } from '../queue/queue-sampler.js';
 import type { Database } from '../store/db.js';
 import { partitionsDueForArchive } from '../store/partitions.js';
 import type { ArchiveView } from './admin-snapshot-types.js';
+import type { DeadLetterCounter } from './queue-sampler.js';
 
 /** A target's configuration and shared health, as the admin page lists it. */
 export interface TargetStatus {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessQueueHealth, type HealthThresholds } from '../../../src/queue/queue-health.js';
-import type { QueueSample, QueueView } from '../../../src/queue/queue-sampler.js';
+import { assessQueueHealth, type HealthThresholds } from '../../../src/observe/queue-health.js';
+import type { QueueSample, QueueView } from '../../../src/observe/queue-sample.js';
 
 const THRESHOLDS: HealthThresholds = {
   depthDegraded: 100,

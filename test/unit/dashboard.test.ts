@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../../src/metrics.js';
+import { registry } from '../../src/metrics.js';
 
 interface Panel {
   type: string;
@@ -9,7 +9,7 @@ interface Panel {
   targets?: { expr: string }[];
 }
 
-const dashboard = JSON.parse(readFileSync(new URL('../../../dashboards/alertgate.json', import.meta.url), 'utf8')) as {
+const dashboard = JSON.parse(readFileSync(new URL('../../dashboards/alertgate.json', import.meta.url), 'utf8')) as {
   uid: string;
   panels: Panel[];
 };

@@ -1,4 +1,4 @@
-import type { QueueSample } from '../queue/queue-sampler.js';
+import type { QueueSample } from './queue-sample.js';
 import type { SelfAlertRule } from './self-alert-rules.js';
 
 /** The counter queries rules need (ClusterStats implements it). */

@@ -5,14 +5,12 @@ import { clampFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
 import * as metrics from '../metrics.js';
 import type { IngestLog } from '../pipeline/ingest-log.js';
-import { healthThresholds } from '../queue/queue-health.js';
-import type { QueueSample } from '../queue/queue-sampler.js';
 import type { RedisClient } from '../redis.js';
-import type { Services } from '../services.js';
-import { ClusterStats } from '../stats/cluster-stats.js';
+import { ClusterStats } from './cluster-stats.js';
 import { LeaderLock } from './leader-lock.js';
+import type { QueueSample } from './queue-sample.js';
 import { evaluateRules, type Finding } from './self-alert-conditions.js';
-import { DEFAULT_SEVERITY, loadSelfAlertRules, type SelfAlertRule } from './self-alert-rules.js';
+import { DEFAULT_SEVERITY, type SelfAlertRule } from './self-alert-rules.js';
 
 /** Provider type of the alerts Alertgate raises about itself. */
 export const SELF_ALERT_PROVIDER = 'alertgate';
@@ -243,31 +241,4 @@ export class SelfAlerts {
       receivedAt: request.received,
     };
   }
-}
-
-/** Starts self-alerts over a gateway's queue sample, with the configured (or default) rules. */
-export function startSelfAlerts(
-  services: Pick<Services, 'config' | 'redis'>,
-  log: Logger,
-  gateway: { ingestLog: IngestLog; sampler: { latest(): QueueSample | undefined } },
-): SelfAlerts {
-  const { config } = services;
-  const { staleAfterMs } = healthThresholds(config);
-  // A stale sample (Redis away) judges nothing: firing alerts stay as they are until it is fresh.
-  const latestSample = () => {
-    const sample = gateway.sampler.latest();
-    return sample && Date.now() - sample.at <= staleAfterMs ? sample : undefined;
-  };
-  const selfAlerts = new SelfAlerts(
-    { redis: services.redis, ingestLog: gateway.ingestLog, latestSample, log },
-    {
-      prefix: config.QUEUE_PREFIX,
-      tenant: config.SELF_ALERT_TENANT,
-      intervalMs: config.SELF_ALERT_INTERVAL_SECONDS * 1000,
-      shareIntervalMs: config.STATS_SHARE_INTERVAL_MS,
-      rules: loadSelfAlertRules(config),
-    },
-  );
-  selfAlerts.start();
-  return selfAlerts;
 }

@@ -2,53 +2,21 @@ import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
 import { COMMITTED_BY_SHARD_KEY } from '../pipeline/batch-loop.js';
-import { INGEST_DLQ } from '../pipeline/dead-letters.js';
 import { ingestViewName } from '../pipeline/ingest-streams.js';
 import { type ShardDepth, sampleLogDepth } from '../pipeline/log-depth.js';
-import { PUBLISH_QUEUE } from '../publish/publish-queue.js';
 import type { RedisClient } from '../redis.js';
 import { assessQueueHealth, type HealthThresholds, statusRank } from './queue-health.js';
-import { readWorkers, type WorkerView } from './worker-registry.js';
-
-export type QueueKind = 'ingest' | 'publish' | 'dead-letter';
-
-/** Throughput over the last minute and five minutes (shorter right after start: `windowSeconds`). */
-export interface Throughput {
-  perSecond1m: number;
-  perSecond5m: number;
-  /** Seconds of history behind perSecond5m (up to 300). */
-  windowSeconds: number;
-}
-
-/** One queue at one instant. */
-export interface QueueView {
-  name: string;
-  kind: QueueKind;
-  shard: number | null;
-  /** Jobs ready to run (BullMQ wait + prioritized); for an ingest shard, log entries not yet committed. */
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-  /** Ingest shards: waiting entries by lane (urgent, normal). */
-  waitingByPriority: Record<string, number> | null;
-  oldestWaitingSeconds: number;
-  /** Null until the queue's workers report completions (BullMQ worker metrics, or committed ingest entries). */
-  throughput: Throughput | null;
-}
+import type { QueueKind, QueueSample, QueueView, Throughput } from './queue-sample.js';
+import { readWorkers } from './worker-registry.js';
 
 /** The publish dead letters live in PostgreSQL; this reads their size. */
 export type DeadLetterCounter = () => Promise<{ size: number; oldestSeconds: number }>;
 
-export interface QueueSample {
-  /** Epoch ms the sample was taken. */
-  at: number;
-  queues: QueueView[];
-  workers: WorkerView[];
-  /** Ingest shards that no live worker announced. */
-  unownedShards: number[];
-  publishDeadLetters: { size: number; oldestSeconds: number } | null;
+/** What the sampler reads beside the ingest log, named by the modules that own it. */
+export interface SampledSources {
+  /** BullMQ queues to count (the publish queue, the ingest dead letters). */
+  jobQueues: readonly { name: string; kind: Exclude<QueueKind, 'ingest'> }[];
+  countPublishDeadLetters?: DeadLetterCounter;
 }
 
 export interface QueueSamplerOptions {
@@ -65,12 +33,13 @@ const DEAD_LETTER_COUNT_MS = 5000;
 
 /**
  * Samples every queue (ingest log shards, publish, ingest dead letters), the live workers and the
- * publish dead letters in the background, so /metrics, the health probe and the admin page read
- * memory instead of Redis. Keeps five minutes of completion counts per queue for throughput.
+ * publish dead letters in the background, so backpressure, /metrics, the health probe, self-alerts
+ * and the admin page read memory instead of Redis; one sampler per gateway serves them all. Keeps
+ * five minutes of completion counts per queue for throughput.
  */
 export class QueueSampler {
   private readonly targets: { queue: Queue; kind: QueueKind }[];
-  private readonly ownQueues: Queue[];
+  private readonly listeners: ((sample: QueueSample) => void)[] = [];
   private readonly completions = new Map<string, { at: number; count: number }[]>();
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
@@ -83,14 +52,10 @@ export class QueueSampler {
     private readonly shards: number,
     private readonly options: QueueSamplerOptions,
     private readonly log: Logger,
-    private readonly countPublishDeadLetters?: DeadLetterCounter,
+    private readonly sources: SampledSources,
   ) {
     const connection = { connection: redis, prefix: options.prefix };
-    this.ownQueues = [new Queue(PUBLISH_QUEUE, connection), new Queue(INGEST_DLQ, connection)];
-    this.targets = [
-      { queue: this.ownQueues[0] as Queue, kind: 'publish' },
-      { queue: this.ownQueues[1] as Queue, kind: 'dead-letter' },
-    ];
+    this.targets = sources.jobQueues.map(({ name, kind }) => ({ queue: new Queue(name, connection), kind }));
   }
 
   async start(): Promise<void> {
@@ -103,7 +68,7 @@ export class QueueSampler {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.sampling;
-    await Promise.allSettled(this.ownQueues.map((queue) => queue.close()));
+    await Promise.allSettled(this.targets.map((target) => target.queue.close()));
   }
 
   /** The newest sample, if any succeeded, and the error of the newest attempt if it failed. */
@@ -115,6 +80,11 @@ export class QueueSampler {
     return this.last;
   }
 
+  /** Hands every new sample to `listener` as it is taken (backpressure decides on it). */
+  onSample(listener: (sample: QueueSample) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Samples unless a sample is in flight (then waits for that one); never throws. */
   sampleNow(): Promise<void> {
     this.sampling ??= this.sample()
@@ -122,6 +92,7 @@ export class QueueSampler {
         this.last = sample;
         this.lastError = undefined;
         this.export(sample);
+        for (const listener of this.listeners) listener(sample);
       })
       .catch((error: unknown) => {
         this.lastError = error;
@@ -154,11 +125,12 @@ export class QueueSampler {
 
   /** The PostgreSQL count runs at most every DEAD_LETTER_COUNT_MS; between counts the last one stands. */
   private async samplePublishDeadLetters(now: number): Promise<QueueSample['publishDeadLetters']> {
-    if (!this.countPublishDeadLetters) return null;
+    const count = this.sources.countPublishDeadLetters;
+    if (!count) return null;
     const last = this.publishDeadLetters;
     if (last && now - last.at < DEAD_LETTER_COUNT_MS) return last.value;
     try {
-      const value = await this.countPublishDeadLetters();
+      const value = await count();
       this.publishDeadLetters = { at: now, value };
       return value;
     } catch (error) {

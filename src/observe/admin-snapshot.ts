@@ -1,8 +1,8 @@
-import { assessQueueHealth, type HealthThresholds } from '../queue/queue-health.js';
-import type { QueueSample, QueueView } from '../queue/queue-sampler.js';
 import type { AdminSnapshot, ArchiveView, ProviderRow, Section, ShardRow, TargetRow } from './admin-snapshot-types.js';
 import type { AdminSources, TargetStatus } from './admin-sources.js';
 import type { ClusterStats } from './cluster-stats.js';
+import { assessQueueHealth, type HealthThresholds } from './queue-health.js';
+import type { QueueSample, QueueView } from './queue-sample.js';
 
 /** Rates on the tiles and charts use a short window; tables a minute. */
 const LIVE_MS = 10_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueSample } from '../../../src/queue/queue-sampler.js';
-import { type CounterView, evaluateRules } from '../../../src/rules/self-alert-conditions.js';
-import type { SelfAlertRule } from '../../../src/rules/self-alert-rules.js';
+import type { QueueSample } from '../../../src/observe/queue-sample.js';
+import { type CounterView, evaluateRules } from '../../../src/observe/self-alert-conditions.js';
+import type { SelfAlertRule } from '../../../src/observe/self-alert-rules.js';
 
 /** Counter growth per (name, window ms, provider, outcome filter). */
 function counters(historySeconds: number, growth: Record<string, Record<number, Record<string, number>>>): CounterView {

@@ -1,0 +1,22 @@
+/** The `all` command: every role as a child process under one supervisor. */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { handleShutdownSignals } from '../shutdown.js';
+import { processPlan } from '../supervisor/process-plan.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+
+/** Time the supervisor may take beyond SHUTDOWN_GRACE_MS to kill the children that overran it. */
+const SUPERVISOR_KILL_MARGIN_MS = 2000;
+
+/** Starts the children of `processPlan` and drains them on SIGTERM/SIGINT; returns -1 while they run. */
+export async function supervise(config: Config, log: Logger): Promise<number> {
+  const supervisor = new Supervisor(processPlan(config), { graceMs: config.SHUTDOWN_GRACE_MS }, log);
+  handleShutdownSignals(() => supervisor.stop(), config.SHUTDOWN_GRACE_MS + SUPERVISOR_KILL_MARGIN_MS, log);
+  try {
+    await supervisor.start();
+  } catch (error) {
+    await supervisor.stop().catch(() => {});
+    throw error;
+  }
+  return -1;
+}
