@@ -71,6 +71,11 @@ export interface GeneratedRequest {
   kind: RequestKind;
 }
 
+/** Where a load takes its requests from: the generator itself, or a cheaper replay of its output. */
+export interface RequestStream {
+  next(): GeneratedRequest;
+}
+
 /** A request template that can be re-sent or flipped: one alert, or one group sent together. */
 interface Source {
   tenant: number;
@@ -107,7 +112,7 @@ const EPOCH = Date.UTC(2026, 2, 1);
 const MIN_TEXT = 24;
 
 /** Produces the request stream; `next()` is cheap enough to call from autocannon's request setup. */
-export class AlertGenerator {
+export class AlertGenerator implements RequestStream {
   readonly options: GeneratorOptions;
   private readonly random: Random;
   private readonly pool: Source[] = [];

@@ -1,6 +1,6 @@
 /** One measured run: send phases, wait for the drain, verify, and condense everything into figures. */
 import type { Sql } from '../../src/store/db.js';
-import type { AlertGenerator } from '../generator/generator.js';
+import type { AlertGenerator, RequestStream } from '../generator/generator.js';
 import { drive, type KeyRing, type LatencySummary, type LoadPhase, LoadTally } from './load.js';
 import {
   type HistogramBuckets,
@@ -53,10 +53,10 @@ export interface Figures {
 
 export interface MeasureOptions {
   label: string;
-  generator: AlertGenerator;
+  generator: RequestStream;
   phases: LoadPhase[];
   /** Loads running at the same time with their own generator (e.g. the hot provider in `ratelimit`). */
-  alongside?: { generator: AlertGenerator; phases: LoadPhase[]; tally: LoadTally }[];
+  alongside?: { generator: RequestStream; phases: LoadPhase[]; tally: LoadTally }[];
   /** Skip waiting for the drain (bare route). */
   noDrain?: boolean;
 }

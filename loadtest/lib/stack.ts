@@ -1,7 +1,9 @@
-/** Starts the processes under test (Alertgate, the bare Fastify route) and the tenants they serve. */
+/** Starts the processes under test (Alertgate, the bare Fastify route, Alertmanager) and the tenants they serve. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { ApiKeyStore } from '../../src/auth/api-keys.js';
@@ -105,6 +107,43 @@ export async function startBare(): Promise<StartedProcess> {
   });
   const started = watch(child, `http://127.0.0.1:${port}`);
   await waitReady(started, child, '/healthz', 30_000);
+  return started;
+}
+
+/** Debian's `prometheus-alertmanager`, the peer `bench:peers` compares with. */
+export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+
+/**
+ * Alertmanager with nowhere to send (a null receiver): alerts are only ingested and held in memory.
+ * Its configuration and storage live in a temp directory, removed when it stops.
+ */
+export async function startAlertmanager(): Promise<StartedProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'alertgate-peer-alertmanager-'));
+  const configFile = join(dir, 'alertmanager.yml');
+  // JSON is YAML.
+  writeFileSync(configFile, JSON.stringify({ route: { receiver: 'null' }, receivers: [{ name: 'null' }] }));
+  const port = await freePort();
+  const child = spawn(
+    ALERTMANAGER_BIN,
+    [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // No gossip: it would listen on every interface.
+      '--cluster.listen-address=',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const watched = watch(child, `http://127.0.0.1:${port}`);
+  const started = {
+    ...watched,
+    stop: async (graceMs?: number) => {
+      const code = await watched.stop(graceMs);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+  await waitReady(started, child, '/-/ready', 30_000);
   return started;
 }
 

@@ -75,6 +75,21 @@ describe('slope', () => {
   });
 });
 
+describe('LoadTally', () => {
+  it('counts any 2xx as accepted (Alertmanager answers 200 with an empty body) and other codes as failed', () => {
+    const t = new LoadTally();
+    for (const status of [200, 202, 500]) {
+      const item = request(0, 10);
+      t.sent(item);
+      t.answered(item, status, status === 202 ? '{"accepted":10}' : '', undefined, 1000);
+    }
+    expect(t.acceptedRequests).toBe(2);
+    expect(t.acceptedAlerts).toBe(20);
+    expect(t.acceptedMismatches).toBe(0);
+    expect(t.failedRequests).toBe(1);
+  });
+});
+
 describe('verify', () => {
   const keys = { tenants: ['a', 'b'], keys: [['ka'], ['kb']] };
 

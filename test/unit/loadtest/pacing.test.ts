@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertGenerator, GeneratedRequest } from '../../../loadtest/generator/generator.js';
+import type { GeneratedRequest, RequestStream } from '../../../loadtest/generator/generator.js';
 import { drive, LoadTally } from '../../../loadtest/lib/load.js';
 
 /** A local receiver that answers 202 at once and notes when each request arrived. */
@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const generator = {
+const generator: RequestStream = {
   next: (): GeneratedRequest => ({
     seq: 0,
     tenant: 0,
@@ -35,7 +35,7 @@ const generator = {
     alerts: 1,
     kind: 'new',
   }),
-} as AlertGenerator;
+};
 
 describe('drive, rated phase', () => {
   it('sends exactly rate × seconds requests, spread over each second instead of one burst per tick', async () => {
