@@ -1,3 +1,4 @@
+import type { AlertKey } from '../../src/alert/alert-key.js';
 import { contentHash } from '../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../src/alert/dedup.js';
 import { makeBenchAlerts, ratePerSecond } from './bench-alerts.js';
@@ -104,7 +105,7 @@ function rates(count: number, timing: Timing): string {
 async function decideAll(candidates: readonly DedupCandidate[], cacheSize: number): Promise<Timing> {
   const fresh: DedupCandidate[] = JSON.parse(JSON.stringify(candidates));
   const state = new DedupState({ ...BLOOM, cacheSize });
-  const noStore = async () => new Map<string, string>();
+  const noStore = async () => new Map<AlertKey, string>();
   return timed(async () => {
     for (let i = 0; i < fresh.length; i += 1000) {
       const batch = fresh.slice(i, i + 1000);

@@ -1,6 +1,7 @@
 import bloomFilters from 'bloom-filters';
 import { LRUCache } from 'lru-cache';
 import xxhash from 'xxhash-wasm';
+import { type AlertKey, alertKey } from './alert-key.js';
 
 const { BloomFilter } = bloomFilters;
 // A bloom false positive only costs an exact lookup, so a fast non-cryptographic hash is enough.
@@ -24,11 +25,8 @@ export interface DedupCandidate {
  */
 export type DedupDecision = 'duplicate' | 'changed' | 'unseen';
 
-/**
- * Answers "what is the last stored hash of these fingerprints?" from the exact store, keyed by
- * tenant + NUL + fingerprint.
- */
-export type LastHashLookup = (keys: FingerprintRef[]) => Promise<Map<string, string>>;
+/** Answers "what is the last stored hash of these fingerprints?" from the exact store. */
+export type LastHashLookup = (keys: FingerprintRef[]) => Promise<Map<AlertKey, string>>;
 
 export interface DedupOptions {
   bloomCapacity: number;
@@ -89,7 +87,7 @@ export class DedupState {
    */
   decide(candidates: readonly DedupCandidate[], lookup: LastHashLookup): Promise<DedupDecision[]> {
     const cached: (string | undefined)[] = [];
-    let unknown: Map<string, FingerprintRef> | undefined;
+    let unknown: Map<AlertKey, FingerprintRef> | undefined;
     for (const { tenant, fingerprint, contentHash } of candidates) {
       const last = hashOf(this.lastHash.get(fingerprint), tenant);
       cached.push(last);
@@ -99,7 +97,7 @@ export class DedupState {
         this.bloom.mayContain(bloomKey(tenant, fingerprint, contentHash))
       ) {
         unknown ??= new Map();
-        unknown.set(fingerprintKey(tenant, fingerprint), { tenant, fingerprint });
+        unknown.set(alertKey(tenant, fingerprint), { tenant, fingerprint });
       }
     }
     if (unknown === undefined) return Promise.resolve(settle(candidates, cached));
@@ -137,25 +135,20 @@ export class DedupState {
 function settle(
   candidates: readonly DedupCandidate[],
   cached: readonly (string | undefined)[],
-  stored?: Map<string, string>,
+  stored?: Map<AlertKey, string>,
 ): DedupDecision[] {
   const batchLast = new Map<string, TenantHash>();
   const decisions: DedupDecision[] = [];
   for (let i = 0; i < candidates.length; i++) {
     const { tenant, fingerprint, contentHash, fullDeduplication } = candidates[i] as DedupCandidate;
     const inBatch = batchLast.get(fingerprint);
-    const previous = hashOf(inBatch, tenant) ?? cached[i] ?? stored?.get(fingerprintKey(tenant, fingerprint));
+    const previous = hashOf(inBatch, tenant) ?? cached[i] ?? stored?.get(alertKey(tenant, fingerprint));
     const updated = withHash(inBatch, tenant, contentHash);
     if (updated !== inBatch) batchLast.set(fingerprint, updated);
     if (previous === undefined) decisions.push('unseen');
     else decisions.push(previous === contentHash && fullDeduplication ? 'duplicate' : 'changed');
   }
   return decisions;
-}
-
-/** The exact store's key of a fingerprint (see LastHashLookup). */
-function fingerprintKey(tenant: string, fingerprint: string): string {
-  return `${tenant}\u0000${fingerprint}`;
 }
 
 /** Identity of (tenant, fingerprint, content) in the bloom filter. */

@@ -1,3 +1,4 @@
+import { alertKey } from './alert-key.js';
 import { sha256Hex } from './hash.js';
 
 /** Largest Unix millisecond time a 48-bit UUIDv7 timestamp holds. */
@@ -31,10 +32,10 @@ export function receivedAtOfId(id: string): string | null {
   return match ? new Date(Number.parseInt(`${match[1]}${match[2]}`, 16)).toISOString() : null;
 }
 
-/** Shard of a fingerprint: stable across processes and restarts (FNV-1a, 32 bit). */
+/** Shard of a fingerprint: stable across processes and restarts (FNV-1a, 32 bit, of its AlertKey). */
 export function shardOf(tenant: string, fingerprint: string, shards: number): number {
   let hash = 0x811c9dc5;
-  const text = `${tenant}\u0000${fingerprint}`;
+  const text = alertKey(tenant, fingerprint);
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;

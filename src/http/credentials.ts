@@ -14,6 +14,7 @@ export function extractApiKey(request: FastifyRequest): string | null {
 
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
+  // Read before any route's validation, on every route: the query is whatever the client sent.
   const query = (request.query as Record<string, unknown> | undefined)?.api_key;
   if (typeof query === 'string' && query !== '') return query;
 

@@ -1,3 +1,5 @@
+import type { Rejection } from '../alert/rejection.js';
+
 /** The fixed set of API error codes and the HTTP status each maps to. */
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -46,6 +48,11 @@ export class ApiError extends Error {
   get statusCode(): number {
     return ERROR_STATUS[this.code];
   }
+}
+
+/** A domain rejection as the API error it is answered with: its code's status, the path first in the details. */
+export function rejectionError({ code, message, path, details }: Rejection): ApiError {
+  return new ApiError(code, message, path === undefined ? details : { path, ...details });
 }
 
 /** Seconds a client is told to wait when a dependency (Redis, PostgreSQL, a search store) is down. */

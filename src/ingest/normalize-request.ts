@@ -2,7 +2,7 @@ import type { Alert, AlertDraft } from '../alert/alert.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { clampFingerprint, defaultFingerprint, fieldsFingerprint } from '../alert/fingerprint.js';
 import { alertId } from '../alert/identity.js';
-import { ApiError } from '../http/errors.js';
+import { type Rejection, rejection } from '../alert/rejection.js';
 import type { RegisteredProvider } from '../providers/registry.js';
 
 export interface IngestContext {
@@ -29,12 +29,16 @@ export type NormalizedRequest =
 
 /**
  * Validates a parsed body against the provider's compiled schema and maps it to canonical alerts.
- * A top-level array is a list of payloads. Any invalid item rejects the whole request (422,
- * naming the path), so nothing is half-accepted.
+ * A top-level array is a list of payloads. Any invalid item rejects the whole request (naming the
+ * path), so nothing is half-accepted.
  */
-export function normalizeRequest(provider: RegisteredProvider, body: unknown, ctx: IngestContext): NormalizedRequest {
+export function normalizeRequest(
+  provider: RegisteredProvider,
+  body: unknown,
+  ctx: IngestContext,
+): NormalizedRequest | Rejection {
   const items = Array.isArray(body) ? body : [body];
-  if (items.length === 0) throw new ApiError('invalid_payload', 'the request carries an empty array: no alerts');
+  if (items.length === 0) return rejection('invalid_payload', 'the request carries an empty array: no alerts');
   const drafts: AlertDraft[] = [];
   const skipped: string[] = [];
   for (const [index, item] of items.entries()) {
@@ -42,25 +46,27 @@ export function normalizeRequest(provider: RegisteredProvider, body: unknown, ct
     const problem = provider.firstError(item);
     if (problem) {
       const path = `${prefix}${problem.path}` || '/';
-      throw new ApiError('invalid_payload', `${provider.adapter.type} payload ${path}: ${problem.message}`, {
+      return rejection('invalid_payload', `${provider.adapter.type} payload ${path}: ${problem.message}`, {
         path,
-        provider: provider.adapter.type,
-        docs: provider.adapter.docsUrl,
+        details: { provider: provider.adapter.type, docs: provider.adapter.docsUrl },
       });
     }
     const result = provider.adapter.normalize(item, { now: ctx.now, providerId: ctx.providerId });
     if (result.kind === 'confirm-subscription') {
-      if (items.length > 1) throw new ApiError('invalid_payload', 'a subscription confirmation cannot be batched');
+      if (items.length > 1) return rejection('invalid_payload', 'a subscription confirmation cannot be batched');
       return result;
     }
     if (result.kind === 'skip') skipped.push(result.reason);
     else {
-      for (const draft of result.alerts) checkTimestamp(draft, prefix || '/', provider.adapter.type, ctx);
+      for (const draft of result.alerts) {
+        const outside = timestampOutsideWindow(draft, prefix || '/', provider.adapter.type, ctx);
+        if (outside) return outside;
+      }
       drafts.push(...result.alerts);
     }
     if (drafts.length > ctx.maxAlerts) {
-      throw new ApiError('payload_too_large', `the request carries more than ${ctx.maxAlerts} alerts`, {
-        maxAlerts: ctx.maxAlerts,
+      return rejection('payload_too_large', `the request carries more than ${ctx.maxAlerts} alerts`, {
+        details: { maxAlerts: ctx.maxAlerts },
       });
     }
   }
@@ -73,16 +79,21 @@ export function normalizeRequest(provider: RegisteredProvider, body: unknown, ct
  * Refuses an alert timestamp outside the window around the receive time: such a value is a broken
  * clock or a placeholder (the epoch), and one past year 9999 could not even be stored.
  */
-function checkTimestamp(draft: AlertDraft, path: string, providerType: string, ctx: IngestContext): void {
+function timestampOutsideWindow(
+  draft: AlertDraft,
+  path: string,
+  providerType: string,
+  ctx: IngestContext,
+): Rejection | null {
   const at = Date.parse(draft.lastReceived);
   const now = ctx.now.getTime();
   const earliest = now - ctx.timeWindow.maxPastMs;
   const latest = now + ctx.timeWindow.maxFutureMs;
-  if (at >= earliest && at <= latest) return;
-  throw new ApiError(
+  if (at >= earliest && at <= latest) return null;
+  return rejection(
     'invalid_payload',
     `${providerType} payload ${path}: alert time ${draft.lastReceived} is outside the accepted window ${new Date(earliest).toISOString()} .. ${new Date(latest).toISOString()}`,
-    { path, provider: providerType, lastReceived: draft.lastReceived },
+    { path, details: { provider: providerType, lastReceived: draft.lastReceived } },
   );
 }
 

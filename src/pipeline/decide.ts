@@ -1,4 +1,5 @@
 import type { Alert } from '../alert/alert.js';
+import { alertKey } from '../alert/alert-key.js';
 import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import type { Sql } from '../store/db.js';
@@ -68,6 +69,6 @@ export function lastHashLookup(sql: Sql): LastHashLookup {
       select l.tenant, l.fingerprint, l.content_hash from last_alert l
       join unnest(${keys.map((key) => key.tenant)}::text[], ${keys.map((key) => key.fingerprint)}::text[]) as k(tenant, fingerprint)
         on l.tenant = k.tenant and l.fingerprint = k.fingerprint`;
-    return new Map(rows.map((row) => [`${row.tenant}\u0000${row.fingerprint}`, row.content_hash]));
+    return new Map(rows.map((row) => [alertKey(row.tenant, row.fingerprint), row.content_hash]));
   };
 }

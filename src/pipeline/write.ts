@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import type { Alert } from '../alert/alert.js';
+import { type AlertKey, alertKey } from '../alert/alert-key.js';
 import { recordSourceTransitions, type SourceTransitionRow } from '../lifecycle/source-transitions.js';
 import { insertAlertRows } from '../store/alert-rows.js';
 import type { Sql } from '../store/db.js';
@@ -73,14 +74,14 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
         await tx`delete from ingest_outbox where id = any(${input.drainedOutbox as string[]}::uuid[])`;
       const upserted = await upsertLastAlerts(tx, lastRows);
       await recordSourceTransitions(tx, upserted);
-      const states = new Map(upserted.map((row) => [keyOf(row.tenant, row.fingerprint), row]));
+      const states = new Map(upserted.map((row) => [alertKey(row.tenant, row.fingerprint), row]));
       if (stored.length > 0) {
         await insertAlertRows(
           tx,
           stored.map(({ alert, hash }) => ({
             alert,
             contentHash: hash,
-            startedAt: states.get(keyOf(alert.tenant, alert.fingerprint))?.first_seen ?? alert.receivedAt,
+            startedAt: states.get(alertKey(alert.tenant, alert.fingerprint))?.first_seen ?? alert.receivedAt,
           })),
         );
       }
@@ -113,12 +114,10 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
   };
 }
 
-const keyOf = (tenant: string, fingerprint: string) => `${tenant}\u0000${fingerprint}`;
-
 function summarize(decided: readonly DecidedAlert[]): LastAlertRow[] {
-  const rows = new Map<string, LastAlertRow>();
+  const rows = new Map<AlertKey, LastAlertRow>();
   for (const { alert, hash, decision, shard, position } of decided) {
-    const key = keyOf(alert.tenant, alert.fingerprint);
+    const key = alertKey(alert.tenant, alert.fingerprint);
     const row = rows.get(key);
     if (decision === 'duplicate') {
       if (row) {
@@ -203,16 +202,16 @@ async function upsertLastAlerts(tx: TransactionSql, rows: LastAlertRow[]): Promi
  */
 function committedBatches(
   stored: readonly DecidedAlert[],
-  states: ReadonlyMap<string, Upserted>,
+  states: ReadonlyMap<AlertKey, Upserted>,
   outboxIds: ReadonlyMap<number, string>,
 ): { batches: CommittedBatch[]; stale: number } {
-  const lastPosition = new Map<string, string>();
-  for (const { alert, position } of stored) lastPosition.set(keyOf(alert.tenant, alert.fingerprint), position);
+  const lastPosition = new Map<AlertKey, string>();
+  for (const { alert, position } of stored) lastPosition.set(alertKey(alert.tenant, alert.fingerprint), position);
   const byShard = new Map<number, CommittedBatch>();
-  const seen = new Set<string>();
+  const seen = new Set<AlertKey>();
   let stale = 0;
   for (const { alert, decision, shard } of stored) {
-    const key = keyOf(alert.tenant, alert.fingerprint);
+    const key = alertKey(alert.tenant, alert.fingerprint);
     const state = states.get(key);
     const first = !seen.has(key);
     seen.add(key);

@@ -5,7 +5,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { ApiError } from '../http/errors.js';
+import { type Rejection, rejection } from '../alert/rejection.js';
 import { prometheusAdapter } from './prometheus.js';
 
 const postableAlerts = Type.Array(
@@ -38,35 +38,39 @@ const NOT_ENDED = '0001-01-01T00:00:00Z';
  * Validates a postable alert list and converts it as Alertmanager does before notifying: an
  * `endsAt` at or before `now` makes the alert resolved; a firing alert's `endsAt` (Prometheus sends
  * a moving "valid until" with every re-send) is hidden, so re-sends of one alert are identical.
- * Invalid input is refused whole (422, naming the path), like every ingestion payload.
+ * Invalid input is refused whole (naming the path), like every ingestion payload.
  */
-export function toWebhookAlerts(body: unknown, now: Date): WebhookAlert[] {
-  for (const error of compiled.Errors(body)) {
-    throw invalid(error.instancePath || '/', error.message);
-  }
-  return (body as Static<typeof postableAlerts>).map((alert, index) => {
-    const endsAt = alert.endsAt === undefined ? null : Date.parse(alert.endsAt);
-    if (endsAt !== null && alert.startsAt !== undefined && Date.parse(alert.startsAt) > endsAt) {
-      throw invalid(`/${index}/endsAt`, 'must not be before startsAt');
-    }
-    const resolved = endsAt !== null && endsAt <= now.getTime();
-    return {
-      status: resolved ? 'resolved' : 'firing',
-      labels: alert.labels,
-      annotations: alert.annotations ?? {},
-      ...(alert.startsAt === undefined ? {} : { startsAt: alert.startsAt }),
-      endsAt: resolved ? (alert.endsAt as string) : NOT_ENDED,
-      generatorURL: alert.generatorURL ?? '',
-      fingerprint: labelSetFingerprint(alert.labels),
-    };
-  });
+export function toWebhookAlerts(body: unknown, now: Date): { kind: 'payload'; payload: WebhookAlert[] } | Rejection {
+  for (const error of compiled.Errors(body)) return invalid(error.instancePath || '/', error.message);
+  const alerts = body as Static<typeof postableAlerts>;
+  const misordered = alerts.findIndex(
+    (alert) =>
+      alert.startsAt !== undefined &&
+      alert.endsAt !== undefined &&
+      Date.parse(alert.startsAt) > Date.parse(alert.endsAt),
+  );
+  if (misordered >= 0) return invalid(`/${misordered}/endsAt`, 'must not be before startsAt');
+  return { kind: 'payload', payload: alerts.map((alert) => toWebhookAlert(alert, now)) };
 }
 
-function invalid(path: string, message: string): ApiError {
-  return new ApiError('invalid_payload', `Alertmanager API alert list ${path}: ${message}`, {
+function toWebhookAlert(alert: Static<typeof postableAlerts>[number], now: Date): WebhookAlert {
+  const endsAt = alert.endsAt === undefined ? null : Date.parse(alert.endsAt);
+  const resolved = endsAt !== null && endsAt <= now.getTime();
+  return {
+    status: resolved ? 'resolved' : 'firing',
+    labels: alert.labels,
+    annotations: alert.annotations ?? {},
+    ...(alert.startsAt === undefined ? {} : { startsAt: alert.startsAt }),
+    endsAt: resolved ? (alert.endsAt as string) : NOT_ENDED,
+    generatorURL: alert.generatorURL ?? '',
+    fingerprint: labelSetFingerprint(alert.labels),
+  };
+}
+
+function invalid(path: string, message: string): Rejection {
+  return rejection('invalid_payload', `Alertmanager API alert list ${path}: ${message}`, {
     path,
-    provider: prometheusAdapter.type,
-    docs: 'https://prometheus.io/docs/alerting/latest/clients/',
+    details: { provider: prometheusAdapter.type, docs: 'https://prometheus.io/docs/alerting/latest/clients/' },
   });
 }
 

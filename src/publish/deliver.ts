@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Alert } from '../alert/alert.js';
+import { type AlertKey, alertKey } from '../alert/alert-key.js';
 import { classifyDeliveryError, type DeliveryFailure } from '../failure.js';
 import * as metrics from '../metrics.js';
 import { type Breakers, isCircuitRejection } from './circuit.js';
@@ -50,8 +51,8 @@ const STALLED_AFTER_MS = 1000;
 
 /** Keeps the newest state of each fingerprint: per-alert APIs only need where an alert ended up. */
 export function newestPerFingerprint(alerts: readonly Alert[]): Alert[] {
-  const newest = new Map<string, Alert>();
-  for (const alert of alerts) newest.set(`${alert.tenant}\u0000${alert.fingerprint}`, alert);
+  const newest = new Map<AlertKey, Alert>();
+  for (const alert of alerts) newest.set(alertKey(alert.tenant, alert.fingerprint), alert);
   return [...newest.values()];
 }
 

@@ -1,4 +1,5 @@
 import type { Alert } from '../alert/alert.js';
+import { alertKey } from '../alert/alert-key.js';
 import type { RedisClient } from '../redis.js';
 
 /**
@@ -54,7 +55,7 @@ export class StormMode {
    * been handed; null outside storm mode, when everything is sent as it is.
    */
   async newest(target: string, alerts: readonly Alert[]): Promise<Alert[] | null> {
-    const args = alerts.flatMap((alert) => [`${alert.tenant}\u0000${alert.fingerprint}`, Date.parse(alert.receivedAt)]);
+    const args = alerts.flatMap((alert) => [alertKey(alert.tenant, alert.fingerprint), Date.parse(alert.receivedAt)]);
     const superseded = await this.newestStates(
       this.key(target, 'on'),
       this.key(target, 'newest'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Alert } from '../alert/alert.js';
+import { alertKey } from '../alert/alert-key.js';
 import type { RedisClient } from '../redis.js';
 
 export const ESCALATION_QUEUE = 'escalation';
@@ -25,7 +26,7 @@ export function escalationJobId(
   job: Pick<EscalationJob, 'policy' | 'step' | 'tenant' | 'fingerprint' | 'episodeStartedAt'>,
 ) {
   const episode = Date.parse(job.episodeStartedAt);
-  const who = createHash('sha256').update(`${job.tenant}\u0000${job.fingerprint}`).digest('hex').slice(0, 32);
+  const who = createHash('sha256').update(alertKey(job.tenant, job.fingerprint)).digest('hex').slice(0, 32);
   // BullMQ refuses ':' in custom ids; policy names cannot contain it.
   return `${job.policy}.${job.step}.${who}.${episode}`;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { type AlertKey, alertKey } from '../alert/alert-key.js';
 import type { CommitOutput, CommittedAlert, CommittedBatch } from '../pipeline/committed-batch.js';
 import { routeMatches } from '../publish/routing.js';
 import type { EscalationCatalog } from './escalation-catalog.js';
@@ -25,11 +26,11 @@ export function createEscalationScheduler(deps: {
   async function scheduleEscalations(batch: CommittedBatch): Promise<void> {
     const policies = deps.catalog.list().filter((policy) => policy.enabled);
     if (policies.length === 0) return;
-    const newest = new Map<string, { committed: CommittedAlert; policies: EscalationPolicy[] }>();
+    const newest = new Map<AlertKey, { committed: CommittedAlert; policies: EscalationPolicy[] }>();
     for (const committed of batch.alerts) {
       const following = policies.filter((policy) => routeMatches(policy.route, committed.alert));
       if (following.length > 0)
-        newest.set(`${committed.alert.tenant}\u0000${committed.alert.fingerprint}`, { committed, policies: following });
+        newest.set(alertKey(committed.alert.tenant, committed.alert.fingerprint), { committed, policies: following });
     }
     if (newest.size === 0) return;
 

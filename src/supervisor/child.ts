@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { ApiError } from '../http/errors.js';
 import { registry } from '../metrics.js';
 import { type ChildMessage, isMessage } from './messages.js';
 import { COLLECT_TIMEOUT_MS } from './metrics-collector.js';
@@ -47,7 +46,13 @@ function onMetricsReply(message: unknown): void {
   if (isMessage(message, 'alertgate:metrics')) waitingRequests.get(message.id)?.(message);
 }
 
-/** Every process's metrics as the supervisor merges them (GET /metrics of a supervised gateway). */
+/** The supervisor could not merge every process's metrics, or did not answer in time. */
+export class ClusterMetricsUnavailable extends Error {}
+
+/**
+ * Every process's metrics as the supervisor merges them (GET /metrics of a supervised gateway);
+ * rejects with ClusterMetricsUnavailable when the supervisor cannot provide them.
+ */
 export function clusterMetricsText(): Promise<string> {
   if (waitingRequests.size === 0) process.on('message', onMetricsReply);
   const id = nextRequestId++;
@@ -57,7 +62,7 @@ export function clusterMetricsText(): Promise<string> {
       waitingRequests.delete(id);
       if (waitingRequests.size === 0) process.off('message', onMetricsReply);
       if ('text' in reply) resolve(reply.text);
-      else reject(new ApiError('service_unavailable', `the supervisor could not merge the metrics: ${reply.error}`));
+      else reject(new ClusterMetricsUnavailable(`the supervisor could not merge the metrics: ${reply.error}`));
     };
     const timer = setTimeout(
       () => settle({ error: `no answer within ${METRICS_REQUEST_TIMEOUT_MS} ms` }),

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { type ArchiveLogEntry, listAttempts } from '../../archive/archive-log.js';
 import { archiveWatermark } from '../../archive/watermark.js';
 import type { Database } from '../../store/db.js';
-import { ARCHIVE_STATUSES, type ArchiveStatus } from '../../store/schema.js';
+import { ARCHIVE_STATUSES } from '../../store/schema.js';
 import type { App } from '../app.js';
 import { dayParameter } from '../date-parameters.js';
 import { ErrorBody } from '../schemas.js';
@@ -68,7 +68,7 @@ export function registerArchiveLogRoute(app: App, deps: ArchiveLogDeps): void {
       },
     },
     async (request) => {
-      const query = request.query as { limit?: number; day?: string; status?: ArchiveStatus };
+      const query = request.query;
       const day = query.day === undefined ? undefined : dayParameter('day', query.day);
       const [watermark, rows] = await Promise.all([
         archiveWatermark(deps.database.sql),

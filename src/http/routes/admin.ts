@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
 import type { IngestDeadLetters } from '../../pipeline/dead-letters.js';
 import type { IngestLog } from '../../pipeline/ingest-log.js';
@@ -94,7 +94,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       schema: { tags, security, summary: 'Create a dedup rule', body: RuleInput, response: { 201: Rule, ...errors } },
     },
     async (request, reply) => {
-      const input = request.body as Static<typeof RuleInput>;
+      const input = request.body;
       const rows = await deps.db
         .insert(dedupRules)
         .values({ ...input, providerId: input.providerId ?? null })
@@ -124,8 +124,8 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const input = request.body as Static<typeof RuleInput>;
+      const { id } = request.params;
+      const input = request.body;
       const rows = await deps.db
         .update(dedupRules)
         .set({
@@ -158,7 +158,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const rows = await deps.db.delete(dedupRules).where(eq(dedupRules.id, id)).returning({ id: dedupRules.id });
       if (rows.length === 0) throw new ApiError('not_found', `no dedup rule ${id}`);
       await deps.rules.refresh();
@@ -182,7 +182,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       },
     },
     async (request) => {
-      const { tenant, limit } = request.query as { tenant?: string; limit?: number };
+      const { tenant, limit } = request.query;
       const entries = await deps.deadLetters.list(tenant ?? null, 0, limit ?? 100);
       return { total: await deps.deadLetters.count(), entries };
     },
@@ -201,7 +201,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       },
     },
     async (request, reply) => {
-      const { limit } = request.query as { limit?: number };
+      const { limit } = request.query;
       return reply.status(202).send({ replayed: await deps.deadLetters.replayOldest(limit ?? 1000, deps.ingestLog) });
     },
   );
@@ -219,7 +219,7 @@ export function registerAdminRoutes(app: App, deps: AdminDeps): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       if (!(await deps.deadLetters.replay(id, null, deps.ingestLog)))
         throw new ApiError('not_found', `no dead letter ${id}`);
       return reply.status(202).send({ replayed: id });

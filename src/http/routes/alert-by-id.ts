@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import * as metrics from '../../metrics.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
@@ -28,7 +28,7 @@ export function registerAlertByIdRoute(app: App, deps: SearchRouteDeps): void {
     },
     async (request) => {
       if (request.validationError) throw invalidParameter(request.validationError, 'by_id');
-      const id = (request.params as Static<typeof Params>).id.toLowerCase();
+      const id = request.params.id.toLowerCase();
       let alert: Awaited<ReturnType<typeof deps.search.findById>>;
       try {
         alert = await deps.search.findById(principalOf(request).tenant, id);

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../app.js';
 import { answerSearch, SECURITY, type SearchRouteDeps } from './search-common.js';
 import { HistoryFields, SearchResponseBody, searchErrors } from './search-schemas.js';
@@ -25,9 +25,9 @@ export function registerAlertHistoryRoute(app: App, deps: SearchRouteDeps): void
       },
     },
     (request) => {
-      const { fingerprint } = request.params as Static<typeof Params>;
+      const { fingerprint } = request.params;
       return answerSearch(deps, request, 'history', {
-        ...(request.query as Static<typeof HistoryFields>),
+        ...request.query,
         fingerprint: [fingerprint],
       });
     },

@@ -1,9 +1,6 @@
-import type { Static } from 'typebox';
 import type { App } from '../app.js';
 import { answerSearch, SECURITY, type SearchRouteDeps } from './search-common.js';
 import { SearchFields, SearchQuery, SearchResponseBody, searchErrors } from './search-schemas.js';
-
-type Fields = Static<typeof SearchFields>;
 
 /** `GET /api/v1/alerts/search` (query parameters) and `POST` (the same fields as JSON). */
 export function registerAlertSearchRoute(app: App, deps: SearchRouteDeps): void {
@@ -19,7 +16,7 @@ export function registerAlertSearchRoute(app: App, deps: SearchRouteDeps): void 
       attachValidation: true,
       schema: { ...schema, summary: 'Search hot and archived alerts', querystring: SearchQuery },
     },
-    (request) => answerSearch(deps, request, 'search', request.query as Fields),
+    (request) => answerSearch(deps, request, 'search', request.query),
   );
   app.post(
     '/api/v1/alerts/search',
@@ -28,6 +25,6 @@ export function registerAlertSearchRoute(app: App, deps: SearchRouteDeps): void 
       attachValidation: true,
       schema: { ...schema, summary: 'Search hot and archived alerts (JSON body)', body: SearchFields },
     },
-    (request) => answerSearch(deps, request, 'search', (request.body ?? {}) as Fields),
+    (request) => answerSearch(deps, request, 'search', request.body ?? {}),
   );
 }

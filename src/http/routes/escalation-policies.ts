@@ -2,12 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { SEVERITIES } from '../../alert/alert.js';
 import { type EscalationCatalog, PolicyCatalogError } from '../../rules/escalation-catalog.js';
-import {
-  type EscalationPolicy,
-  type EscalationPolicyInput,
-  EscalationPolicySchema,
-  policyInput,
-} from '../../rules/escalation-policy.js';
+import { type EscalationPolicy, EscalationPolicySchema, policyInput } from '../../rules/escalation-policy.js';
 import type { App } from '../app.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas.js';
@@ -90,7 +85,7 @@ export function registerEscalationPolicyRoutes(app: App, deps: EscalationPolicyR
       },
     },
     async (request) => {
-      const { name } = request.params as Static<typeof NameParam>;
+      const { name } = request.params;
       await deps.catalog.refresh();
       const policy = deps.catalog.get(name);
       if (!policy) throw new ApiError('not_found', `no policy "${name}"`);
@@ -111,7 +106,7 @@ export function registerEscalationPolicyRoutes(app: App, deps: EscalationPolicyR
       },
     },
     async (request, reply) => {
-      const created = await guarded(() => deps.catalog.create(request.body as EscalationPolicyInput));
+      const created = await guarded(() => deps.catalog.create(request.body));
       return reply.status(201).send(view(created));
     },
   );
@@ -130,8 +125,8 @@ export function registerEscalationPolicyRoutes(app: App, deps: EscalationPolicyR
       },
     },
     async (request) => {
-      const { name } = request.params as Static<typeof NameParam>;
-      const input = request.body as EscalationPolicyInput;
+      const { name } = request.params;
+      const input = request.body;
       if (input.name !== name) throw new ApiError('bad_request', `body name "${input.name}" differs from "${name}"`);
       return view(await guarded(() => deps.catalog.replace(name, input)));
     },
@@ -150,7 +145,7 @@ export function registerEscalationPolicyRoutes(app: App, deps: EscalationPolicyR
       },
     },
     async (request, reply) => {
-      const { name } = request.params as Static<typeof NameParam>;
+      const { name } = request.params;
       await guarded(() => deps.catalog.remove(name));
       return reply.status(204).send(null);
     },

@@ -91,10 +91,10 @@ export function backpressureRefusal(providerType: string, admission: Extract<Adm
 
 function knownProvider(registry: ProviderRegistry): onRequestHookHandler {
   return (request, _reply, done) => {
-    const name =
-      (request.params as { provider_type?: string }).provider_type ??
-      request.routeOptions.config.ingestProviderType ??
-      'keep';
+    // Shared by the routes with and without `:provider_type` and run before validation, so the
+    // params are the router's untyped ones: the path names the provider, or the route's config does.
+    const { provider_type: named } = request.params as { provider_type?: string };
+    const name = named ?? request.routeOptions.config.ingestProviderType ?? 'keep';
     const provider = registry.get(name);
     if (!provider)
       throw new ApiError('unknown_provider', `Provider ${name} not found`, { supported: registry.types() });

@@ -1,4 +1,6 @@
-import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
+import type { Rejection } from '../../alert/rejection.js';
 import { errorResponse } from '../schemas.js';
 
 /** Ingestion takes the key as X-API-KEY, a Bearer token or a Basic password. */
@@ -40,3 +42,18 @@ export const IngestQuery = Type.Object({
   ),
   api_key: Type.Optional(Type.String({ description: 'API key, when no header can be set.' })),
 });
+
+/** A request of an ingestion route: every one takes Keep's query parameters. */
+export type IngestRequest = FastifyRequest & { query: Static<typeof IngestQuery> };
+
+/** What an ingestion request came to once it is durably enqueued. */
+export interface IngestOutcome {
+  accepted: number;
+  skipped: string[];
+}
+
+/**
+ * Turns a route's (sanitized) body into its provider's payload, or refuses it; receives the
+ * request's receive time.
+ */
+export type ToPayload = (body: unknown, now: Date) => { kind: 'payload'; payload: unknown } | Rejection;

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { DedupRuleCache } from '../../alert/dedup-rules.js';
 import { sanitizeText } from '../../alert/sanitize.js';
@@ -9,13 +9,20 @@ import * as metrics from '../../metrics.js';
 import type { IngestLog } from '../../pipeline/ingest-log.js';
 import type { App } from '../app.js';
 import { principalOf } from '../authenticate.js';
-import { ApiError, dependencyUnavailable } from '../errors.js';
+import { ApiError, dependencyUnavailable, rejectionError } from '../errors.js';
 import type { JsonLimits } from '../json-body.js';
 import { installSignatureVerification, type SignatureVerificationOptions } from '../signature-verification.js';
 import { registerAlertmanagerApiRoutes } from './alertmanager-api.js';
 import { type AdmissionDeps, admissionHooks, backpressureRefusal, ingestProviderOf } from './ingest-admission.js';
 import { ingestRequestBody, registerIngestBodyParsers } from './ingest-body.js';
-import { INGEST_SECURITY, IngestQuery, ingestErrorResponses } from './ingest-schemas.js';
+import {
+  INGEST_SECURITY,
+  type IngestOutcome,
+  IngestQuery,
+  type IngestRequest,
+  ingestErrorResponses,
+  type ToPayload,
+} from './ingest-schemas.js';
 
 export interface IngestDeps extends AdmissionDeps {
   ingestLog: IngestLog;
@@ -44,7 +51,7 @@ const Accepted = Type.Object(
  * Alertmanager's alert API (POST /api/v{1,2}/alerts) for Prometheus.
  */
 export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<void> {
-  await app.register(async (scope) => {
+  await app.register(async (scope: App) => {
     registerIngestBodyParsers(scope, deps.jsonLimits);
     // Signed keys' bodies are read and verified after every cheaper refusal (onRequest hooks).
     installSignatureVerification(scope, deps.signatures);
@@ -84,19 +91,13 @@ export async function registerIngestRoutes(app: App, deps: IngestDeps): Promise<
   });
 }
 
-async function ingest(request: FastifyRequest, reply: FastifyReply, deps: IngestDeps) {
+async function ingest(request: IngestRequest, reply: FastifyReply, deps: IngestDeps) {
   const { accepted, skipped } = await acceptAlerts(request, deps);
   return reply.status(202).send({ task_name: request.id, requestId: request.id, accepted, skipped });
 }
 
-/** What an ingestion request came to once it is durably enqueued. */
-export interface IngestOutcome {
-  accepted: number;
-  skipped: string[];
-}
-
-/** Turns a route's (sanitized) body into its provider's payload; receives the request's receive time. */
-export type ToPayload = (body: unknown, now: Date) => unknown;
+/** The body is the provider's payload as it is. */
+const bodyAsPayload: ToPayload = (body) => ({ kind: 'payload', payload: body });
 
 /**
  * The one ingestion path of every ingestion route, after the admission hooks: sanitizing, the
@@ -104,21 +105,23 @@ export type ToPayload = (body: unknown, now: Date) => unknown;
  * resolves after.
  */
 async function acceptAlerts(
-  request: FastifyRequest,
+  request: IngestRequest,
   deps: IngestDeps,
-  toPayload: ToPayload = (body) => body,
+  toPayload: ToPayload = bodyAsPayload,
 ): Promise<IngestOutcome> {
   const principal = principalOf(request);
   const provider = ingestProviderOf(request);
   if (request.body === undefined || request.body === null)
     throw new ApiError('invalid_json', 'the request body is empty');
-  const query = request.query as { provider_id?: string; provider_name?: string; fingerprint?: string };
+  const query = request.query;
   const providerId = query.provider_id ?? query.provider_name ?? null;
   // PostgreSQL cannot store NUL or lone surrogates, and Keep strips them too. Cleaning the whole
   // payload (not the alerts) also cleans what adapters derive from it and the raw payload kept.
   const body = request.bodyNeedsSanitizing === false ? request.body : sanitizeText(request.body);
   const now = new Date();
-  const result = normalizeRequest(provider, toPayload(body, now), {
+  const converted = toPayload(body, now);
+  if (converted.kind === 'reject') throw rejectionError(converted);
+  const result = normalizeRequest(provider, converted.payload, {
     tenant: principal.tenant,
     requestId: request.id,
     now,
@@ -128,6 +131,7 @@ async function acceptAlerts(
     maxAlerts: deps.maxAlertsPerRequest,
     timeWindow: deps.timeWindow,
   });
+  if (result.kind === 'reject') throw rejectionError(result);
   if (result.kind === 'confirm-subscription') {
     const outcome = await deps.sns.handle(principal.tenant, result.subscribeUrl, result.topicArn);
     return { accepted: 0, skipped: [outcome] };

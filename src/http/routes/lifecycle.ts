@@ -84,8 +84,8 @@ export function registerLifecycleRoutes(app: App, deps: LifecycleRouteDeps): voi
         },
       },
       async (request) => {
-        const { fingerprint } = request.params as Static<typeof Params>;
-        const { actor, note } = request.body as Static<typeof ActionBody>;
+        const { fingerprint } = request.params;
+        const { actor, note } = request.body;
         const result = await deps.store.transition(
           principalOf(request).tenant,
           fingerprint,
@@ -139,8 +139,8 @@ export function registerLifecycleRoutes(app: App, deps: LifecycleRouteDeps): voi
       },
     },
     async (request) => {
-      const { fingerprint } = request.params as Static<typeof Params>;
-      const { limit = 100 } = request.query as { limit?: number };
+      const { fingerprint } = request.params;
+      const { limit = 100 } = request.query;
       const tenant = principalOf(request).tenant;
       const current = await deps.store.state(tenant, fingerprint);
       if (!current) throw new ApiError('not_found', `no alert with fingerprint "${fingerprint}"`);

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { registry } from '../../metrics.js';
-import { clusterMetricsText, underSupervisor } from '../../supervisor/child.js';
+import { ClusterMetricsUnavailable, clusterMetricsText, underSupervisor } from '../../supervisor/child.js';
 import type { App } from '../app.js';
+import { ApiError } from '../errors.js';
 
 /**
  * GET /metrics in the Prometheus text format: this process's metrics, or under `all` those of
@@ -18,6 +19,16 @@ export function registerMetricsRoute(app: App): void {
       },
     },
     async (_request, reply) =>
-      reply.type(registry.contentType).send(underSupervisor ? await clusterMetricsText() : await registry.metrics()),
+      reply.type(registry.contentType).send(underSupervisor ? await clusterMetrics() : await registry.metrics()),
   );
+}
+
+/** The supervisor's merge of every process's metrics; 503 when it cannot provide them. */
+async function clusterMetrics(): Promise<string> {
+  try {
+    return await clusterMetricsText();
+  } catch (error) {
+    if (error instanceof ClusterMetricsUnavailable) throw new ApiError('service_unavailable', error.message);
+    throw error;
+  }
 }

@@ -52,7 +52,7 @@ export function registerProviderRoutes(app: App, registry: ProviderRegistry): vo
         },
       },
       async (request, reply) => {
-        const { token } = request.query as { token?: string };
+        const { token } = request.query;
         if (!token) throw new ApiError('bad_request', 'query parameter "token" is required');
         // Keep returns the object already serialized, so the body is a JSON string literal.
         return reply.type('application/json').send(JSON.stringify(JSON.stringify(netdataChallengeResponse(token))));

@@ -113,7 +113,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
       },
     },
     async (request) => {
-      const query = request.query as { target?: string; limit?: number; offset?: number };
+      const query = request.query;
       const { total, entries } = await deps.deadLetters.list({
         target: query.target,
         limit: query.limit ?? 100,
@@ -136,7 +136,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const row = await deps.deadLetters.get(id);
       if (!row) throw new ApiError('not_found', `no dead letter ${id}`);
       await replay(row);
@@ -158,7 +158,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
       },
     },
     async (request, reply) => {
-      const { target } = request.query as { target: string };
+      const { target } = request.query;
       // Only what was dead-lettered before now: replays that fail again are not replayed twice.
       const before = new Date();
       let replayed = 0;
@@ -192,7 +192,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
       },
     },
     async (request) => {
-      const query = request.query as { target?: string; partial?: boolean; before?: string; limit?: number };
+      const query = request.query;
       const entries = await deps.publishLog.list({
         limit: query.limit ?? 100,
         target: query.target,
@@ -216,7 +216,7 @@ export function registerPublishAdminRoutes(app: App, deps: PublishAdminDeps): vo
       },
     },
     async (request) => {
-      const { batchId } = request.params as { batchId: string };
+      const { batchId } = request.params;
       const entry = await deps.publishLog.get(batchId);
       if (!entry) throw new ApiError('not_found', `no publish_log entry for batch ${batchId}`);
       return entry;

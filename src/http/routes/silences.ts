@@ -103,7 +103,7 @@ export function registerSilenceRoutes(app: App, deps: SilenceRouteDeps): void {
       },
     },
     async (request) => {
-      const query = request.query as { tenant?: string; state?: 'pending' | 'active' | 'expired'; limit?: number };
+      const query = request.query;
       const rows = await deps.silences.list({ ...query, limit: query.limit ?? 100 });
       return { silences: rows.map(view) };
     },
@@ -116,7 +116,7 @@ export function registerSilenceRoutes(app: App, deps: SilenceRouteDeps): void {
       schema: { tags, security, summary: 'One silence', params: IdParam, response: { 200: SilenceView, ...errors } },
     },
     async (request) => {
-      const { id } = request.params as Static<typeof IdParam>;
+      const { id } = request.params;
       const silence = await deps.silences.get(id);
       if (!silence) throw new ApiError('not_found', `no silence ${id}`);
       return view(silence);
@@ -136,7 +136,7 @@ export function registerSilenceRoutes(app: App, deps: SilenceRouteDeps): void {
       },
     },
     async (request, reply) => {
-      const input = request.body as Static<typeof SilenceInput>;
+      const input = request.body;
       const matchers = input.matchers.map((matcher) => ({
         name: matcher.name,
         value: matcher.value,
@@ -174,7 +174,7 @@ export function registerSilenceRoutes(app: App, deps: SilenceRouteDeps): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params as Static<typeof IdParam>;
+      const { id } = request.params;
       if (!(await deps.silences.expire(id))) throw new ApiError('not_found', `no silence ${id}`);
       return reply.status(204).send(null);
     },

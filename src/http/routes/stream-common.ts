@@ -63,8 +63,8 @@ const admitted = new WeakMap<FastifyRequest, Admitted>();
  * gateway, so every refusal is an HTTP answer before the response turns into a stream.
  */
 export function admitSubscription(hub: StreamHub) {
-  return async function admit(request: FastifyRequest): Promise<void> {
-    const query = request.query as Static<typeof StreamQuery>;
+  return async function admit(request: FastifyRequest & { query: Static<typeof StreamQuery> }): Promise<void> {
+    const { query } = request;
     const header = request.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && header !== '' ? header : (query.lastEventId ?? null);
     if (lastEventId !== null && !STREAM_ID.test(lastEventId))

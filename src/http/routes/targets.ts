@@ -3,7 +3,7 @@ import { type Static, Type } from 'typebox';
 import type { TargetHealth } from '../../publish/health.js';
 import type { Target } from '../../publish/model.js';
 import { CatalogError, publicTarget, type TargetCatalog } from '../../publish/target-catalog.js';
-import { type TargetInput, TargetSchema } from '../../publish/target-schema.js';
+import { TargetSchema } from '../../publish/target-schema.js';
 import type { App } from '../app.js';
 import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas.js';
@@ -87,7 +87,7 @@ export function registerTargetRoutes(app: App, deps: TargetRouteDeps): void {
       },
     },
     async (request) => {
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       await deps.catalog.refresh();
       const target = deps.catalog.get(name);
       if (!target) throw new ApiError('not_found', `no target "${name}"`);
@@ -108,7 +108,7 @@ export function registerTargetRoutes(app: App, deps: TargetRouteDeps): void {
       },
     },
     async (request, reply) => {
-      const created = await guarded(() => deps.catalog.create(request.body as TargetInput));
+      const created = await guarded(() => deps.catalog.create(request.body));
       return reply.status(201).send(await viewOne(created));
     },
   );
@@ -127,8 +127,8 @@ export function registerTargetRoutes(app: App, deps: TargetRouteDeps): void {
       },
     },
     async (request) => {
-      const { name } = request.params as { name: string };
-      const input = request.body as TargetInput;
+      const { name } = request.params;
+      const input = request.body;
       if (input.name !== name) throw new ApiError('bad_request', `body name "${input.name}" differs from "${name}"`);
       return viewOne(await guarded(() => deps.catalog.replace(name, input)));
     },
@@ -147,7 +147,7 @@ export function registerTargetRoutes(app: App, deps: TargetRouteDeps): void {
       },
     },
     async (request, reply) => {
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       await guarded(() => deps.catalog.remove(name));
       return reply.status(204).send(null);
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertGenerator, type GeneratedRequest } from '../../../loadtest/generator/generator.js';
 import { DEFAULT_MIX, TEMPLATES } from '../../../loadtest/generator/providers/index.js';
+import { type AlertKey, alertKey } from '../../../src/alert/alert-key.js';
 import { contentHash } from '../../../src/alert/content-hash.js';
 import { DEFAULT_RULE } from '../../../src/alert/dedup-rules.js';
 import { normalizeRequest } from '../../../src/ingest/normalize-request.js';
@@ -40,12 +41,12 @@ function normalize(request: GeneratedRequest, seq: number) {
 
 /** Replays requests in order through exact dedup (last content hash per tenant and fingerprint). */
 function dedupReplay(requests: readonly GeneratedRequest[]) {
-  const last = new Map<string, string>();
+  const last = new Map<AlertKey, string>();
   let duplicates = 0;
   let alerts = 0;
   requests.forEach((request, seq) => {
     for (const alert of normalize(request, seq).alerts) {
-      const key = `${alert.tenant}\u0000${alert.fingerprint}`;
+      const key = alertKey(alert.tenant, alert.fingerprint);
       const hash = contentHash(alert);
       if (last.get(key) === hash) duplicates++;
       last.set(key, hash);

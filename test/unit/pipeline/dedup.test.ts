@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
+import { type AlertKey, alertKey } from '../../../src/alert/alert-key.js';
 import { contentHash, contentJson, serializeAlert, sortedJson } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { sha256Hex } from '../../../src/alert/hash.js';
@@ -13,7 +14,7 @@ const candidate = (fingerprint: string, hash: string, fullDeduplication = true, 
   contentHash: hash,
   fullDeduplication,
 });
-const noStore = async () => new Map<string, string>();
+const noStore = async () => new Map<AlertKey, string>();
 
 const alert: Alert = {
   id: 'a1',
@@ -70,6 +71,10 @@ describe('serializeAlert', () => {
     const nested = { ...alert, extra: { b: [{ y: 1, x: null }], a: { '10': 1, '2': 2 }, skipped: undefined } };
     expect(contentJson(alert)).toBe(sortedJson(content));
     expect(contentJson(nested)).toContain('"extra":{"a":{"10":1,"2":2},"b":[{"x":null,"y":1}]}');
+    const unsorted = { ...alert, extra: JSON.parse('{"z":[{"b":1,"a":2}],"__proto__":{"d":1,"c":2},"m":"s"}') };
+    const { id: _i, receivedAt: _r, lastReceived: _l, tenant: _t, ...unsortedContent } = unsorted;
+    expect(contentJson(unsorted)).toBe(sortedJson(unsortedContent));
+    expect(contentJson(unsorted)).toContain('"extra":{"__proto__":{"c":2,"d":1},"m":"s","z":[{"a":2,"b":1}]}');
     const serialized = serializeAlert(alert);
     expect(JSON.parse(serialized.json)).toEqual(alert);
     expect(serialized.contentHash).toBe(contentHash(alert));
@@ -110,7 +115,7 @@ describe('DedupState', () => {
     const asked: string[] = [];
     const decisions = await state.decide([candidate('f1', 'A'), candidate('f3', 'C')], async (keys) => {
       asked.push(...keys.map((key) => key.fingerprint));
-      return new Map([['t\u0000f1', 'A']]);
+      return new Map([[alertKey('t', 'f1'), 'A']]);
     });
     // f2 is the one cached entry (LRU of 1); f1 is only in the bloom, f3 nowhere.
     expect(asked).toEqual(['f1']);
@@ -141,7 +146,7 @@ describe('DedupState', () => {
     const asked = new Set<string>();
     const lookup = async (keys: { fingerprint: string }[]) => {
       for (const key of keys) asked.add(key.fingerprint);
-      return new Map<string, string>();
+      return new Map<AlertKey, string>();
     };
     await state.decide(remembered.slice(0, -1), lookup);
     // The cache holds only the last one; the bloom filter must let every other through.
@@ -161,7 +166,7 @@ describe('DedupState', () => {
     let lookups = 0;
     const countingLookup = async () => {
       lookups++;
-      return new Map<string, string>();
+      return new Map<AlertKey, string>();
     };
     const complete = new DedupState({ ...tinyBloom, cacheSize: 100 });
     for (let i = 0; i < 20; i++) complete.remember('t', `f${i}`, 'A');
@@ -220,5 +225,11 @@ describe('identity', () => {
     const shards = new Set(Array.from({ length: 1000 }, (_, i) => shardOf('t', `fp-${i}`, 16)));
     expect(shards.size).toBe(16);
     expect(shardOf('t', 'fp-1', 16)).toBe(shardOf('t', 'fp-1', 16));
+  });
+
+  it('keeps the persisted form of an alert key and the shards hashed from it', () => {
+    expect(alertKey('t', 'fp-1')).toBe('t\u0000fp-1');
+    // Stored rows carry their shard: another key form or hash would move them all.
+    expect([shardOf('t', 'fp-1', 16), shardOf('acme', 'disk-full', 64)]).toEqual([13, 46]);
   });
 });

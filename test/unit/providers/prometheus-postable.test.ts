@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/http/errors.js';
-import { labelSetFingerprint, toWebhookAlerts } from '../../../src/providers/prometheus-postable.js';
+import { labelSetFingerprint, toWebhookAlerts, type WebhookAlert } from '../../../src/providers/prometheus-postable.js';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
+
+/** The webhook items of a list that must be accepted. */
+function converted(body: unknown): WebhookAlert[] {
+  const result = toWebhookAlerts(body, now);
+  if (result.kind === 'reject') throw new Error(`refused: ${result.message}`);
+  return result.payload;
+}
 
 describe('labelSetFingerprint', () => {
   it("equals Alertmanager's fingerprint (prometheus/common's test vectors)", () => {
@@ -40,18 +46,15 @@ describe('toWebhookAlerts', () => {
   const labels = { alertname: 'DiskFull', severity: 'critical' };
 
   it("turns Prometheus's list into Alertmanager webhook items, firing while endsAt lies ahead", () => {
-    const [alert] = toWebhookAlerts(
-      [
-        {
-          labels,
-          annotations: { summary: 'disk full' },
-          startsAt: '2026-03-01T11:00:00Z',
-          endsAt: '2026-03-01T12:04:00Z',
-          generatorURL: 'http://prometheus/graph',
-        },
-      ],
-      now,
-    );
+    const [alert] = converted([
+      {
+        labels,
+        annotations: { summary: 'disk full' },
+        startsAt: '2026-03-01T11:00:00Z',
+        endsAt: '2026-03-01T12:04:00Z',
+        generatorURL: 'http://prometheus/graph',
+      },
+    ]);
     expect(alert).toEqual({
       status: 'firing',
       labels,
@@ -64,20 +67,17 @@ describe('toWebhookAlerts', () => {
   });
 
   it('makes re-sends identical although Prometheus moves endsAt ahead with each', () => {
-    const send = (endsAt: string) => toWebhookAlerts([{ labels, startsAt: '2026-03-01T11:00:00Z', endsAt }], now);
+    const send = (endsAt: string) => converted([{ labels, startsAt: '2026-03-01T11:00:00Z', endsAt }]);
     expect(send('2026-03-01T12:04:00Z')).toEqual(send('2026-03-01T12:05:00Z'));
   });
 
   it('resolves an alert whose endsAt is now or past, keeping that endsAt', () => {
-    const alerts = toWebhookAlerts(
-      [
-        { labels, endsAt: '2026-03-01T12:00:00.000Z' },
-        { labels, endsAt: '2026-03-01T11:59:00Z' },
-        { labels, endsAt: '2026-03-01T12:00:01Z' },
-        { labels },
-      ],
-      now,
-    );
+    const alerts = converted([
+      { labels, endsAt: '2026-03-01T12:00:00.000Z' },
+      { labels, endsAt: '2026-03-01T11:59:00Z' },
+      { labels, endsAt: '2026-03-01T12:00:01Z' },
+      { labels },
+    ]);
     expect(alerts.map((alert) => [alert.status, alert.endsAt])).toEqual([
       ['resolved', '2026-03-01T12:00:00.000Z'],
       ['resolved', '2026-03-01T11:59:00Z'],
@@ -110,14 +110,12 @@ describe('toWebhookAlerts', () => {
       [{ labels, startsAt: '2026-03-01T11:00:00Z', endsAt: '2026-03-01T10:00:00Z' }],
       '/0/endsAt',
     ],
-  ])('refuses %s (422, naming %s)', (_label, body, path) => {
-    let refusal: unknown;
-    try {
-      toWebhookAlerts(body, now);
-    } catch (error) {
-      refusal = error;
-    }
-    expect(refusal).toBeInstanceOf(ApiError);
-    expect(refusal).toMatchObject({ code: 'invalid_payload', details: { path, provider: 'prometheus' } });
+  ])('refuses %s (naming %s)', (_label, body, path) => {
+    expect(toWebhookAlerts(body, now)).toMatchObject({
+      kind: 'reject',
+      code: 'invalid_payload',
+      path,
+      details: { provider: 'prometheus' },
+    });
   });
 });
