@@ -22,7 +22,6 @@ import { AdminSnapshots } from '../src/observe/admin-snapshot.js';
 import { archiveSource } from '../src/observe/admin-sources.js';
 import { ClusterStats } from '../src/observe/cluster-stats.js';
 import { collectShared, ProcessStatsPublisher } from '../src/observe/process-stats.js';
-import { healthThresholds } from '../src/observe/queue-health.js';
 import { IngestLog } from '../src/pipeline/ingest-log.js';
 
 const backlog = Number(process.env.BENCH_BACKLOG ?? 20_000);
@@ -127,8 +126,8 @@ try {
     `process-stats share (${(Buffer.byteLength(shared) / 1024).toFixed(1)} KB):                    ${percentiles(await time(100, () => stats.publishNow()))}`,
   );
   const cluster = new ClusterStats(services.redis, { prefix, shareIntervalMs: 1000, retentionMs: 360_000 });
-  const snapshots = new AdminSnapshots(cluster, () => sampler.latest(), healthThresholds(config), {
-    archive: archiveSource(services.database, config.ARCHIVE_AFTER_DAYS),
+  const snapshots = new AdminSnapshots(cluster, () => sampler.latest(), config.observe.health, {
+    archive: archiveSource(services.database, config.archive.archiver.afterDays),
   });
   console.log(
     `admin snapshot build (SSE tick):                 ${percentiles(await time(100, () => snapshots.build()))}`,

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 
   const keys = new ApiKeyStore(services.database.db, 60_000);
   const { id: keyId, key } = await keys.create({ tenant, name: 'bench-search' });
-  const app = await createApp(config, log);
+  const app = await createApp(config.http.app, log);
   registerSearchRoutes(app, {
     authenticate: createAuthenticate(keys, { admin: false }),
     search: createSearch(services, config.search, log, async () => new Date(watermark)),

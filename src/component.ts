@@ -46,7 +46,7 @@ export async function startComponent<T extends object>(
   };
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= runCleanups(groups.reverse());
+    stopped ??= runGroups(groups.reverse());
     return stopped;
   };
   let built: T;
@@ -59,7 +59,15 @@ export async function startComponent<T extends object>(
   return { ...built, stop };
 }
 
-async function runCleanups(groups: Cleanup[][]): Promise<void> {
+/**
+ * Runs `cleanups` together, every one even when another fails, then rejects with a StopError
+ * listing all failures: the stop of one registration, for resources held outside a component.
+ */
+export function runCleanups(...cleanups: Cleanup[]): Promise<void> {
+  return runGroups([cleanups]);
+}
+
+async function runGroups(groups: Cleanup[][]): Promise<void> {
   const errors: unknown[] = [];
   for (const group of groups) {
     const results = await Promise.allSettled(group.map(async (cleanup) => cleanup()));

@@ -16,11 +16,11 @@ const CONFIG_FILE_LOADERS: { variable: keyof Config; load(config: Config): unkno
     variable: 'RATE_LIMITS_FILE',
     load: (config) => {
       const registry = new ProviderRegistry(PROVIDER_ADAPTERS);
-      return RateLimits.fromConfig(config, (name) => registry.get(name)?.adapter.type);
+      return RateLimits.load(config.ingest.rateLimits, (name) => registry.get(name)?.adapter.type);
     },
   },
   { variable: 'TARGETS_FILE', load: (config) => config.TARGETS_FILE && loadTargetsFile(config.TARGETS_FILE) },
-  { variable: 'SELF_ALERT_RULES_FILE', load: (config) => loadSelfAlertRules(config) },
+  { variable: 'SELF_ALERT_RULES_FILE', load: (config) => loadSelfAlertRules(config.observe.selfAlertRules) },
   {
     variable: 'ESCALATION_FILE',
     load: (config) => config.ESCALATION_FILE && loadEscalationFile(config.ESCALATION_FILE),

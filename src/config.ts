@@ -499,7 +499,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('JSON_MAX_ARRAY_LENGTH must be at least MAX_ALERTS_PER_REQUEST (a batch of alerts is one array)');
   if (!reported.has('RAW_STORE')) {
     try {
-      new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS);
+      new RawPolicy({ default: config.RAW_STORE, providers: config.RAW_STORE_PROVIDERS });
     } catch (error) {
       problems.push((error as Error).message);
     }

@@ -80,6 +80,14 @@ function quietErrors(redis: RedisClient): RedisClient {
   return redis;
 }
 
+/**
+ * Closes a connection: QUIT once the pending replies are in, or, when QUIT cannot be sent (Redis
+ * unreachable, or not yet connected), drops it; either way the connection is closed.
+ */
+export async function closeRedis(redis: RedisClient): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
 /** Pings Redis, first waiting for a connection still being established. */
 export async function pingRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'connecting' || redis.status === 'connect' || redis.status === 'wait')

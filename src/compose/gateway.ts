@@ -5,7 +5,6 @@ import { ApiKeyStore } from '../auth/api-keys.js';
 import { type Component, startComponent } from '../component.js';
 import type { Config } from '../config.js';
 import { type App, createApp } from '../http/app.js';
-import { jsonLimits } from '../http/json-body.js';
 import { DEFAULT_ADMIN_UI_DIR } from '../http/routes/admin-page.js';
 import { registerGatewayRoutes } from '../http/routes/index.js';
 import { Backpressure } from '../ingest/backpressure.js';
@@ -22,7 +21,6 @@ import {
   targetSource,
 } from '../observe/admin-sources.js';
 import { ClusterStats } from '../observe/cluster-stats.js';
-import { healthThresholds } from '../observe/queue-health.js';
 import { QueueSampler } from '../observe/queue-sampler.js';
 import { loadSelfAlertRules } from '../observe/self-alert-rules.js';
 import { SelfAlerts } from '../observe/self-alerts.js';
@@ -57,8 +55,6 @@ export interface Gateway extends Component {
 
 /** Reconnect delay suggested to EventSource clients. */
 const SSE_RETRY_MS = 3000;
-/** Chart history the page can draw on connect is its own; the server keeps rates for six minutes. */
-const STATS_RETENTION_MS = 6 * 60_000;
 
 /**
  * The gateway's one queue sampler, not yet started: it counts the publish queue and the ingest dead
@@ -68,12 +64,7 @@ export function createQueueSampler(services: Services, config: Config, log: Logg
   return new QueueSampler(
     services.redis,
     config.SHARDS,
-    {
-      prefix: config.QUEUE_PREFIX,
-      intervalMs: config.QUEUE_SAMPLE_INTERVAL_MS,
-      workerLivenessMs: config.HEALTH_WORKER_LIVENESS_SECONDS * 1000,
-      thresholds: healthThresholds(config),
-    },
+    { prefix: config.QUEUE_PREFIX, ...config.observe.sampler },
     log,
     {
       jobQueues: [
@@ -93,7 +84,7 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
   const { database, redis } = services;
   const prefix = config.QUEUE_PREFIX;
   return startComponent(async (scope) => {
-    const keys = new ApiKeyStore(database.db, config.API_KEY_CACHE_MS);
+    const keys = new ApiKeyStore(database.db, config.auth.keyCacheMs);
     const rules = new DedupRuleCache(database.db);
     await rules.start();
     scope.onStop(() => rules.stop());
@@ -122,28 +113,24 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
     await relay.start();
     scope.onStop(() => relay.stop());
 
-    const thresholds = healthThresholds(config);
+    const thresholds = config.observe.health;
     const sampler = createQueueSampler(services, config, log);
     sampler.onSample((sample) => backpressure.observe(sample));
     await sampler.start();
     scope.onStop(() => sampler.stop());
     const latestSample = () => sampler.latest();
     const snapshots = new AdminSnapshots(
-      new ClusterStats(redis, {
-        prefix,
-        shareIntervalMs: config.STATS_SHARE_INTERVAL_MS,
-        retentionMs: STATS_RETENTION_MS,
-      }),
+      new ClusterStats(redis, { prefix, ...config.observe.clusterStats }),
       latestSample,
       thresholds,
       {
         targets: targetSource(targets, targetHealth),
         publishDeadLetters: publishDeadLetterSource(database),
-        archive: archiveSource(database, config.ARCHIVE_AFTER_DAYS),
+        archive: archiveSource(database, config.archive.archiver.afterDays),
       },
     );
 
-    const app = await createApp(config, log);
+    const app = await createApp(config.http.app, log);
     scope.onStop(() => app.close());
     const providers = new ProviderRegistry(PROVIDER_ADAPTERS);
     const lifecycle = new LifecycleStore(database.sql);
@@ -156,14 +143,14 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
         ingestLog,
         backpressure,
         rules,
-        rawPolicy: new RawPolicy(config.RAW_STORE, config.RAW_STORE_PROVIDERS),
-        limits: RateLimits.fromConfig(config, (name) => providers.get(name)?.adapter.type),
+        rawPolicy: new RawPolicy(config.ingest.rawStorage),
+        limits: RateLimits.load(config.ingest.rateLimits, (name) => providers.get(name)?.adapter.type),
         leases,
         sns: new SnsConfirmer(redis, prefix, app.log),
-        maxAlertsPerRequest: config.MAX_ALERTS_PER_REQUEST,
-        jsonLimits: jsonLimits(config),
+        maxAlertsPerRequest: config.ingest.maxAlertsPerRequest,
+        jsonLimits: config.http.app.json,
         timeWindow: config.ingest.timeWindow,
-        signatures: { redis, prefix, toleranceSeconds: config.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS },
+        signatures: { redis, prefix, ...config.ingest.signatures },
       },
       search: { search: createSearch(services, config.search, log) },
       lifecycle: { store: lifecycle, announce: createLifecycleAnnouncer(events, lifecycle, log) },
@@ -179,7 +166,7 @@ export function buildGateway(services: Services, log: Logger, config: Config = s
       silences: { silences: new SilenceStore(database.db) },
       escalationPolicies: { catalog: policies },
       queueHealth: { latestSample, thresholds },
-      adminPage: { snapshot: () => snapshots.build(), uiDir: config.ADMIN_UI_DIR ?? DEFAULT_ADMIN_UI_DIR },
+      adminPage: { snapshot: () => snapshots.build(), uiDir: config.http.adminUiDir ?? DEFAULT_ADMIN_UI_DIR },
     });
     await app.ready();
     return { app, ingestLog, backpressure, sampler };
@@ -196,7 +183,7 @@ export function startSelfAlerts(
   gateway: Pick<Gateway, 'ingestLog' | 'sampler'>,
   config: Config = services.config,
 ): SelfAlerts {
-  const { staleAfterMs } = healthThresholds(config);
+  const { staleAfterMs } = config.observe.health;
   // A stale sample (Redis away) judges nothing: firing alerts stay as they are until it is fresh.
   const latestSample = () => {
     const sample = gateway.sampler.latest();
@@ -206,10 +193,8 @@ export function startSelfAlerts(
     { redis: services.redis, ingestLog: gateway.ingestLog, latestSample, log },
     {
       prefix: config.QUEUE_PREFIX,
-      tenant: config.SELF_ALERT_TENANT,
-      intervalMs: config.SELF_ALERT_INTERVAL_SECONDS * 1000,
-      shareIntervalMs: config.STATS_SHARE_INTERVAL_MS,
-      rules: loadSelfAlertRules(config),
+      ...config.observe.selfAlerts,
+      rules: loadSelfAlertRules(config.observe.selfAlertRules),
     },
   );
   selfAlerts.start();
@@ -222,7 +207,7 @@ export function startGatewayRole(services: Services, log: Logger): Promise<Compo
   return startComponent(async (scope) => {
     await assertSchemaCurrent(services.database.sql);
     const gateway = scope.own(await buildGateway(services, log));
-    await gateway.app.listen({ host: config.HOST, port: config.PORT });
+    await gateway.app.listen(config.http.listen);
     const selfAlerts = startSelfAlerts(services, log, gateway);
     scope.onStop(() => selfAlerts.stop());
     return { gateway };

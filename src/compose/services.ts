@@ -1,9 +1,10 @@
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearch, elasticsearchHealthy } from '../archive/es-client.js';
+import { runCleanups } from '../component.js';
 import type { Config } from '../config.js';
 import type { DependencyCheck } from '../observe/dependency-probes.js';
 import type { RedisClient } from '../redis.js';
-import { createRedis, pingRedis } from '../redis.js';
+import { closeRedis, createRedis, pingRedis } from '../redis.js';
 import { type Database, openDatabase } from '../store/db.js';
 
 /** Connections to the three backing services, shared by every role in one process. */
@@ -13,6 +14,7 @@ export interface Services {
   redis: RedisClient;
   elasticsearch: Client;
   checks: DependencyCheck[];
+  /** Closes every connection, even when one fails to; then rejects with a StopError. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -32,14 +34,20 @@ export function openServices(config: Config, role: string): Services {
       check: () => elasticsearchHealthy(elasticsearch),
     },
   ];
+  let closed: Promise<void> | undefined;
   return {
     config,
     database,
     redis,
     elasticsearch,
     checks,
-    async close() {
-      await Promise.allSettled([database.close(), redis.quit(), elasticsearch.close()]);
+    close() {
+      closed ??= runCleanups(
+        () => database.close(),
+        () => closeRedis(redis),
+        () => elasticsearch.close(),
+      );
+      return closed;
     },
   };
 }

@@ -13,7 +13,7 @@ export function startStatsSharing(services: Services, log: Logger): Promise<Comp
       registry,
       {
         prefix: config.QUEUE_PREFIX,
-        intervalMs: config.STATS_SHARE_INTERVAL_MS,
+        ...config.observe.statsSharing,
         role: String(log.bindings().role ?? 'alertgate'),
       },
       log,

@@ -5,13 +5,14 @@ import { handleShutdownSignals } from '../shutdown.js';
 import { processPlan } from '../supervisor/process-plan.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 
-/** Time the supervisor may take beyond SHUTDOWN_GRACE_MS to kill the children that overran it. */
+/** Time the supervisor may take beyond the children's grace time to kill those that overran it. */
 const SUPERVISOR_KILL_MARGIN_MS = 2000;
 
 /** Starts the children of `processPlan` and drains them on SIGTERM/SIGINT; returns -1 while they run. */
 export async function supervise(config: Config, log: Logger): Promise<number> {
-  const supervisor = new Supervisor(processPlan(config), { graceMs: config.SHUTDOWN_GRACE_MS }, log);
-  handleShutdownSignals(() => supervisor.stop(), config.SHUTDOWN_GRACE_MS + SUPERVISOR_KILL_MARGIN_MS, log);
+  const { processes, drain } = config.supervisor;
+  const supervisor = new Supervisor(processPlan(processes), drain, log);
+  handleShutdownSignals(() => supervisor.stop(), drain.graceMs + SUPERVISOR_KILL_MARGIN_MS, log);
   try {
     await supervisor.start();
   } catch (error) {

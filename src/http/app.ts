@@ -9,8 +9,6 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import type { Config } from '../config.js';
-import { createLogger } from '../logger.js';
 import { installContentDecoding } from './content-encoding.js';
 import {
   answerClientError,
@@ -19,7 +17,7 @@ import {
   installErrorHandler,
   requireHostHeader,
 } from './error-handler.js';
-import { createJsonBodyParser, jsonLimits } from './json-body.js';
+import { createJsonBodyParser, type JsonLimits } from './json-body.js';
 import { installParameterTextCheck } from './parameter-text.js';
 import { installRequestMetrics } from './request-metrics.js';
 
@@ -42,36 +40,39 @@ function requireDocumentedRoutes(app: FastifyInstance): void {
   });
 }
 
-/** Creates the Fastify instance with the project's conventions; routes are added by the caller. */
-export async function createApp(
-  config: Pick<
-    Config,
-    | 'BODY_LIMIT_BYTES'
-    | 'JSON_MAX_DEPTH'
-    | 'JSON_MAX_ARRAY_LENGTH'
-    | 'JSON_MAX_KEYS'
-    | 'REQUEST_TIMEOUT_MS'
-    | 'HEADERS_TIMEOUT_MS'
-    | 'CONNECTION_IDLE_TIMEOUT_MS'
-    | 'KEEP_ALIVE_TIMEOUT_MS'
-    | 'MAX_CONNECTIONS'
-    | 'LOG_LEVEL'
-    | 'LOG_REQUESTS'
-  >,
-  logger?: FastifyBaseLogger,
-): Promise<App> {
+/** The HTTP server's limits (the `http.app` config section). */
+export interface AppOptions {
+  /** Largest request body, in bytes (413 above). */
+  bodyLimitBytes: number;
+  json: JsonLimits;
+  /** Time to receive a whole request, body included, in ms (408 after). */
+  requestTimeoutMs: number;
+  /** Time to receive a request's headers, in ms (408 after). */
+  headersTimeoutMs: number;
+  /** A connection silent in both directions this long is closed, in ms. */
+  connectionIdleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Open connections accepted; more are closed on accept. */
+  maxConnections: number;
+  /** Whether every request is logged. */
+  logRequests: boolean;
+}
+
+/** Creates the Fastify instance with the project's conventions, logging to `logger`; routes are added by the caller. */
+export async function createApp(options: AppOptions, logger: FastifyBaseLogger): Promise<App> {
   // Node answers a stalled body's socket timeout by closing without a word; the request deadline must
   // come first, so that the client gets its 408. Node checks that deadline every `sweep` ms.
-  const sweep = Math.min(1000, config.REQUEST_TIMEOUT_MS / 4, config.HEADERS_TIMEOUT_MS / 4);
+  const sweep = Math.min(1000, options.requestTimeoutMs / 4, options.headersTimeoutMs / 4);
   const app = Fastify({
-    loggerInstance: logger ?? createLogger({ level: config.LOG_LEVEL }),
-    logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
-    bodyLimit: config.BODY_LIMIT_BYTES,
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
-    connectionTimeout: Math.max(config.CONNECTION_IDLE_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS + 2 * sweep),
-    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    bodyLimit: options.bodyLimitBytes,
+    requestTimeout: options.requestTimeoutMs,
+    connectionTimeout: Math.max(options.connectionIdleTimeoutMs, options.requestTimeoutMs + 2 * sweep),
+    keepAliveTimeout: options.keepAliveTimeoutMs,
     http: {
-      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      headersTimeout: options.headersTimeoutMs,
       // Node enforces the two deadlines above only when it sweeps its connections (every 30 s by
       // default); sweeping more often keeps a slow client's cut-off close to the configured time.
       connectionsCheckingInterval: sweep,
@@ -86,9 +87,9 @@ export async function createApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Past the cap Node closes new connections on accept, before they cost a parser or a request.
-  app.server.maxConnections = config.MAX_CONNECTIONS;
+  app.server.maxConnections = options.maxConnections;
   app.server.on('checkExpectation', answerUnmetExpectation);
-  const parseJson = createJsonBodyParser(jsonLimits(config), 'reject');
+  const parseJson = createJsonBodyParser(options.json, 'reject');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) =>
     parseJson(request, body as Buffer, done),

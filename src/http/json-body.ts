@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
 import { hasUnstorableText } from '../alert/sanitize.js';
-import type { Config } from '../config.js';
 import { ApiError, type ErrorCode } from './errors.js';
 
 /** Structural bounds of every JSON body (JSON_MAX_DEPTH, JSON_MAX_ARRAY_LENGTH, JSON_MAX_KEYS). */
@@ -12,17 +11,6 @@ export interface JsonLimits {
   maxArrayLength: number;
   /** Object keys in the whole body. */
   maxKeys: number;
-}
-
-/** The JSON limits of a config. */
-export function jsonLimits(
-  config: Pick<Config, 'JSON_MAX_DEPTH' | 'JSON_MAX_ARRAY_LENGTH' | 'JSON_MAX_KEYS'>,
-): JsonLimits {
-  return {
-    maxDepth: config.JSON_MAX_DEPTH,
-    maxArrayLength: config.JSON_MAX_ARRAY_LENGTH,
-    maxKeys: config.JSON_MAX_KEYS,
-  };
 }
 
 /**

@@ -22,19 +22,26 @@ export function parseRawStorage(text: string): RawStorage {
   throw new Error(`raw storage "${text}": expected all, none, sample:<0..1> or fields:<a,b.c>`);
 }
 
-/** RAW_STORE plus RAW_STORE_PROVIDERS ("datadog=all;prometheus=sample:0.1;grafana=fields:a,b") → per-provider policy. */
+/** Raw storage as configured (the `ingest.rawStorage` config section), each a policy in text form. */
+export interface RawStorageOptions {
+  /** RAW_STORE: all, none, sample:<0..1> or fields:<a,b.c>. */
+  default: string;
+  /** RAW_STORE_PROVIDERS: `;`-separated overrides, "datadog=all;prometheus=sample:0.1;grafana=fields:a,b". */
+  providers: string;
+}
+
+/** The per-provider raw storage policy; the constructor throws on any malformed policy. */
 export class RawPolicy {
   private readonly overrides: Map<string, RawStorage>;
   private readonly fallback: RawStorage;
 
   constructor(
-    defaultPolicy: string,
-    providerPolicies: string,
+    options: RawStorageOptions,
     private readonly random: () => number = Math.random,
   ) {
-    this.fallback = parseRawStorage(defaultPolicy);
+    this.fallback = parseRawStorage(options.default);
     this.overrides = new Map(
-      providerPolicies
+      options.providers
         .split(';')
         .map((entry) => entry.trim())
         .filter(Boolean)

@@ -78,6 +78,14 @@ export async function collectShared(registry: Registry): Promise<SharedSeries[]>
   return series;
 }
 
+export interface ProcessStatsOptions {
+  prefix: string;
+  /** How often the series are written, in ms (STATS_SHARE_INTERVAL_MS). */
+  intervalMs: number;
+  /** The process's role, shown on the admin page. */
+  role: string;
+}
+
 /**
  * Writes this process's shared series to Redis every `intervalMs` (one SET with a TTL and one ZADD
  * in the process registry), so the entry of a dead process disappears by itself.
@@ -92,7 +100,7 @@ export class ProcessStatsPublisher {
   constructor(
     private readonly redis: RedisClient,
     private readonly registry: Registry,
-    private readonly options: { prefix: string; intervalMs: number; role: string },
+    private readonly options: ProcessStatsOptions,
     private readonly log: Logger,
   ) {}
 

@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { QueueSample } from './queue-sample.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -18,7 +17,7 @@ export interface HealthReason {
   message: string;
 }
 
-/** The documented thresholds (HEALTH_* variables). */
+/** The documented thresholds (HEALTH_* variables; the `observe.health` config section). */
 export interface HealthThresholds {
   depthDegraded: number;
   depthUnhealthy: number;
@@ -26,16 +25,6 @@ export interface HealthThresholds {
   ageUnhealthySeconds: number;
   /** A sample older than this is stale (the sampler cannot reach Redis), in ms. */
   staleAfterMs: number;
-}
-
-export function healthThresholds(config: Config): HealthThresholds {
-  return {
-    depthDegraded: config.HEALTH_QUEUE_DEPTH_DEGRADED,
-    depthUnhealthy: config.HEALTH_QUEUE_DEPTH_UNHEALTHY,
-    ageDegradedSeconds: config.HEALTH_QUEUE_AGE_DEGRADED_SECONDS,
-    ageUnhealthySeconds: config.HEALTH_QUEUE_AGE_UNHEALTHY_SECONDS,
-    staleAfterMs: Math.max(5000, 5 * config.QUEUE_SAMPLE_INTERVAL_MS),
-  };
 }
 
 const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };

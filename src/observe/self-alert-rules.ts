@@ -1,6 +1,5 @@
 import { type Static, Type } from 'typebox';
 import { SEVERITIES } from '../alert/alert.js';
-import type { Config } from '../config.js';
 import { ConfigFileError, loadConfigFile } from '../config-file.js';
 
 const Common = {
@@ -68,27 +67,36 @@ export const DEFAULT_SEVERITY: Record<RuleKind, (typeof SEVERITIES)[number]> = {
   dedup_ratio: 'warning',
 };
 
+/** Where the rules come from (the `observe.selfAlertRules` config section). */
+export interface SelfAlertRuleSource {
+  /** SELF_ALERT_RULES_FILE; without it, the built-in rules. */
+  file?: string;
+  /** The built-in rules' limits. */
+  defaults: {
+    /** Waiting ingest jobs that fire `ingest-backlog` (HEALTH_QUEUE_DEPTH_DEGRADED). */
+    maxJobs: number;
+    /** Age of the oldest waiting ingest job that fires `ingest-backlog-age`, in s (HEALTH_QUEUE_AGE_DEGRADED_SECONDS). */
+    maxAgeSeconds: number;
+    /** Accepted alerts per second of one provider that fire `provider-rate` (RATE_LIMIT_REFILL_PER_SECOND). */
+    maxPerSecond: number;
+  };
+}
+
 /**
  * The rules used without SELF_ALERT_RULES_FILE: backlog and age from the degraded health
  * thresholds, no live worker, any provider above its token bucket's refill rate, and a duplicate
  * ratio 0.3 away from the previous hour's.
  */
-export function defaultSelfAlertRules(config: Config): SelfAlertRule[] {
+function defaultSelfAlertRules({
+  maxJobs,
+  maxAgeSeconds,
+  maxPerSecond,
+}: SelfAlertRuleSource['defaults']): SelfAlertRule[] {
   return [
-    { name: 'ingest-backlog', kind: 'queue_backlog', queue: 'ingest', maxJobs: config.HEALTH_QUEUE_DEPTH_DEGRADED },
-    {
-      name: 'ingest-backlog-age',
-      kind: 'queue_age',
-      queue: 'ingest',
-      maxAgeSeconds: config.HEALTH_QUEUE_AGE_DEGRADED_SECONDS,
-    },
+    { name: 'ingest-backlog', kind: 'queue_backlog', queue: 'ingest', maxJobs },
+    { name: 'ingest-backlog-age', kind: 'queue_age', queue: 'ingest', maxAgeSeconds },
     { name: 'no-live-worker', kind: 'no_worker', forSeconds: 30 },
-    {
-      name: 'provider-rate',
-      kind: 'provider_rate',
-      maxPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND,
-      windowSeconds: 60,
-    },
+    { name: 'provider-rate', kind: 'provider_rate', maxPerSecond, windowSeconds: 60 },
     {
       name: 'dedup-ratio-shift',
       kind: 'dedup_ratio',
@@ -101,9 +109,9 @@ export function defaultSelfAlertRules(config: Config): SelfAlertRule[] {
 }
 
 /** The configured rules (file validated with precise errors; names must be unique), or the defaults. */
-export function loadSelfAlertRules(config: Config): SelfAlertRule[] {
-  const file = config.SELF_ALERT_RULES_FILE;
-  if (!file) return defaultSelfAlertRules(config);
+export function loadSelfAlertRules(source: SelfAlertRuleSource): SelfAlertRule[] {
+  const { file } = source;
+  if (!file) return defaultSelfAlertRules(source.defaults);
   const { rules } = loadConfigFile(file, SelfAlertRulesFile);
   const seen = new Set<string>();
   const problems: string[] = [];

@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import type { Config } from '../config.js';
 import { ConfigFileError, loadConfigFile } from '../config-file.js';
 
 const Bucket = Type.Object(
@@ -10,6 +9,14 @@ const Bucket = Type.Object(
   { additionalProperties: false },
 );
 export type Bucket = { capacity: number; refillPerSecond: number };
+
+/** The rate limits (the `ingest.rateLimits` config section). */
+export interface RateLimitOptions {
+  /** The bucket of every (tenant, provider) the file does not name. */
+  default: Bucket;
+  /** RATE_LIMITS_FILE, whose `default` replaces the one above. */
+  file?: string;
+}
 
 /** RATE_LIMITS_FILE: per-provider buckets, and per-tenant overrides of the default and of providers. */
 export const RateLimitsFileSchema = Type.Object(
@@ -45,17 +52,11 @@ export class RateLimits {
     private readonly file: RateLimitsFile,
   ) {}
 
-  static fromConfig(
-    config: Pick<Config, 'RATE_LIMIT_CAPACITY' | 'RATE_LIMIT_REFILL_PER_SECOND' | 'RATE_LIMITS_FILE'>,
-    providerTypeOf: ProviderTypeOf,
-  ) {
-    const path = config.RATE_LIMITS_FILE;
+  /** Reads the file, if any; throws ConfigFileError naming every problem in it. */
+  static load(options: RateLimitOptions, providerTypeOf: ProviderTypeOf) {
+    const path = options.file;
     const file = path ? resolveProviderNames(path, loadConfigFile(path, RateLimitsFileSchema), providerTypeOf) : {};
-    const fallback = file.default ?? {
-      capacity: config.RATE_LIMIT_CAPACITY,
-      refillPerSecond: config.RATE_LIMIT_REFILL_PER_SECOND,
-    };
-    return new RateLimits(fallback, file);
+    return new RateLimits(file.default ?? options.default, file);
   }
 
   /** `provider` is an adapter type, never an alias. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
-import type { RedisClient } from '../redis.js';
+import { closeRedis, type RedisClient } from '../redis.js';
 import type { RealtimeEventLog } from './event-log.js';
 import { compareIds, type StampedEvent } from './events.js';
 import type { StreamHub } from './hub.js';
@@ -38,7 +38,7 @@ export class RealtimeRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+    await closeRedis(this.subscriber);
   }
 
   private receive(message: string): void {

@@ -1,5 +1,3 @@
-import type { Config } from '../config.js';
-
 /** The roles `all` runs as child processes (each is also a command of its own). */
 export type SupervisedRole = 'serve' | 'worker' | 'archive';
 
@@ -9,15 +7,19 @@ export interface ProcessSlot {
   index: number;
 }
 
+/** How many children of each scaled role `all` runs (the `supervisor.processes` config section). */
+export interface ProcessCounts {
+  /** Gateways sharing the HTTP port (GATEWAY_PROCESSES). */
+  gateways: number;
+  /** Batch workers (WORKER_PROCESSES). */
+  workers: number;
+}
+
 /**
- * The children of `all`: GATEWAY_PROCESSES gateways (sharing the HTTP port), WORKER_PROCESSES batch
- * workers and one archiver, whose runs are one at a time across the cluster anyway.
+ * The children of `all`: the gateways, the batch workers and one archiver, whose runs are one at a
+ * time across the cluster anyway.
  */
-export function processPlan(config: Pick<Config, 'GATEWAY_PROCESSES' | 'WORKER_PROCESSES'>): ProcessSlot[] {
+export function processPlan(counts: ProcessCounts): ProcessSlot[] {
   const slots = (role: SupervisedRole, count: number) => Array.from({ length: count }, (_, index) => ({ role, index }));
-  return [
-    ...slots('serve', config.GATEWAY_PROCESSES),
-    ...slots('worker', config.WORKER_PROCESSES),
-    ...slots('archive', 1),
-  ];
+  return [...slots('serve', counts.gateways), ...slots('worker', counts.workers), ...slots('archive', 1)];
 }

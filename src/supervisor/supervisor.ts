@@ -20,6 +20,12 @@ interface Slot extends ProcessSlot {
   restartTimer?: NodeJS.Timeout;
 }
 
+/** How the supervisor stops (the `supervisor.drain` config section). */
+export interface SupervisorOptions {
+  /** Time each child gets to drain on stop before it is killed, in ms (SHUTDOWN_GRACE_MS). */
+  graceMs: number;
+}
+
 /** A child exited before its role started, on its first start: the configuration or a dependency is wrong. */
 export class ChildStartupError extends Error {}
 
@@ -36,7 +42,7 @@ export class Supervisor {
 
   constructor(
     plan: ProcessSlot[],
-    private readonly options: { graceMs: number },
+    private readonly options: SupervisorOptions,
     private readonly log: Logger,
   ) {
     this.slots = plan.map((slot) => ({

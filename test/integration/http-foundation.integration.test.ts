@@ -4,13 +4,14 @@ import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
 import { type App, createApp } from '../../src/http/app.js';
 import { registerHealthRoutes } from '../../src/http/routes/health.js';
+import { silentLog } from '../support/harness.js';
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const services = openServices(config, 'test');
 let app: App;
 
 beforeAll(async () => {
-  app = await createApp(config);
+  app = await createApp(config.http.app, silentLog);
   registerHealthRoutes(app, [
     ...services.checks,
     { name: 'unreachable-optional', required: false, check: () => Promise.reject(new Error('connection refused')) },
@@ -42,7 +43,7 @@ describe('health endpoints', () => {
   });
 
   it('/readyz answers 503 when a required dependency is down', async () => {
-    const broken = await createApp(config);
+    const broken = await createApp(config.http.app, silentLog);
     registerHealthRoutes(broken, [
       { name: 'postgres', required: true, check: () => Promise.reject(new Error('ECONNREFUSED')) },
     ]);
@@ -62,13 +63,13 @@ describe('conventions', () => {
   });
 
   it('refuses to register a route without a response schema', async () => {
-    const strict = await createApp(config);
+    const strict = await createApp(config.http.app, silentLog);
     expect(() => strict.get('/undocumented', async () => 'x')).toThrow(/no response schema/);
     await strict.close();
   });
 
   it('answers a value PostgreSQL refuses (SQLSTATE class 22) as the client error it is', async () => {
-    const cast = await createApp(config);
+    const cast = await createApp(config.http.app, silentLog);
     cast.get('/cast', { schema: { hide: true } }, async (request) => {
       const { at } = request.query as { at: string };
       await services.database.db.execute(sql`select ${at}::timestamptz`);
@@ -85,7 +86,7 @@ describe('conventions', () => {
   });
 
   it('counts object keys, not colons inside strings, against JSON_MAX_KEYS', async () => {
-    const bounded = await createApp({ ...config, JSON_MAX_KEYS: 10 });
+    const bounded = await createApp(loadConfig({ JSON_MAX_KEYS: '10' }).http.app, silentLog);
     bounded.post('/keys', { schema: { hide: true } }, async (request) => Object.keys(request.body as object).length);
     const post = (body: string) =>
       bounded.inject({ method: 'POST', url: '/keys', headers: { 'content-type': 'application/json' }, payload: body });

@@ -44,8 +44,8 @@ let signedKey: string;
 let adminKey: string;
 
 beforeAll(async () => {
-  stack = openTestStack({ PUBLISH_TARGETS_REFRESH_MS: '200', PUBLISH_MAX_ATTEMPTS: '1' });
-  gateway = await buildGateway(stack.services, log, { ...stack.config, LOG_LEVEL: 'debug', LOG_REQUESTS: true });
+  stack = openTestStack({ PUBLISH_TARGETS_REFRESH_MS: '200', PUBLISH_MAX_ATTEMPTS: '1', LOG_REQUESTS: 'true' });
+  gateway = await buildGateway(stack.services, log);
   publisher = await startPublisher(stack.services, log, { config: stack.config });
   receiver = await new HttpReceiver(webhookContract()).start();
   key = await stack.createKey(tenant);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { StopError } from '../../src/component.js';
 import { openServices } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
 
@@ -51,5 +52,22 @@ describe('real backing services', () => {
     } finally {
       await es.indices.delete({ index }, { ignore: [404] });
     }
+  });
+});
+
+describe('closing the services', () => {
+  it('closes every connection when one fails to close, reports that failure, and closes once', async () => {
+    const closing = openServices(loadConfig(), 'test-close');
+    const failure = new Error('elasticsearch close failed');
+    const esClose = vi.spyOn(closing.elasticsearch, 'close').mockRejectedValueOnce(failure);
+
+    const error = await closing.close().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(StopError);
+    expect((error as StopError).errors).toEqual([failure]);
+    await expect(closing.redis.ping()).rejects.toThrow();
+    await expect(closing.database.sql`select 1`).rejects.toThrow();
+    await expect(closing.close()).rejects.toBe(error);
+    expect(esClose).toHaveBeenCalledTimes(1);
   });
 });

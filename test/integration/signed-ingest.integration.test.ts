@@ -7,7 +7,7 @@ import type { Gateway } from '../../src/compose/gateway.js';
 import { createApp } from '../../src/http/app.js';
 import { installSignatureVerification } from '../../src/http/signature-verification.js';
 import { createRedis } from '../../src/redis.js';
-import { openTestStack, queuedAlerts, type TestStack, uniqueTenant } from '../support/harness.js';
+import { openTestStack, queuedAlerts, silentLog, type TestStack, uniqueTenant } from '../support/harness.js';
 import { closedPort } from '../support/search-app.js';
 
 let stack: TestStack;
@@ -275,7 +275,7 @@ describe('signed ingestion (Standard Webhooks)', () => {
       { REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, REDIS_CLUSTER_NODES: '' },
       'test-replay',
     );
-    const app = await createApp(stack.config);
+    const app = await createApp(stack.config.http.app, silentLog);
     let handled = 0;
     await app.register(async (scope) => {
       scope.addHook('onRequest', async (request) => {

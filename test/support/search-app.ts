@@ -76,7 +76,7 @@ export async function openSearchApp(options: SearchAppOptions = {}): Promise<Sea
   const log = pino({ level: 'silent' });
   const tenants = new Map<string, string>();
   const keyIds: string[] = [];
-  const app = await createApp(config);
+  const app = await createApp(config.http.app, log);
   const state: SearchTestApp = {
     app,
     config,

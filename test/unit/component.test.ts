@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StopError, startComponent } from '../../src/component.js';
+import { runCleanups, StopError, startComponent } from '../../src/component.js';
 
 describe('startComponent', () => {
   it('undoes registrations in reverse order, the cleanups of one registration together', async () => {
@@ -62,5 +62,19 @@ describe('startComponent', () => {
     });
     await expect(started).rejects.toThrow('schema outdated');
     expect(closed).toEqual(['connection']);
+  });
+});
+
+describe('runCleanups', () => {
+  it('runs every cleanup when one fails, then rejects with the failures', async () => {
+    const closed: string[] = [];
+    const error = await runCleanups(
+      () => closed.push('a'),
+      () => Promise.reject(new Error('b failed')),
+      () => closed.push('c'),
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StopError);
+    expect((error as StopError).errors.map((each: Error) => each.message)).toEqual(['b failed']);
+    expect(closed).toEqual(['a', 'c']);
   });
 });

@@ -30,6 +30,25 @@ describe('loadConfig', () => {
     expect(problems[3]).toMatch(/^RAW_STORE="sometimes"/);
   });
 
+  it('groups the variables into sections in the units their components take', () => {
+    const config = loadConfig({
+      HEALTH_WORKER_LIVENESS_SECONDS: '7',
+      QUEUE_SAMPLE_INTERVAL_MS: '2000',
+      SELF_ALERT_INTERVAL_SECONDS: '20',
+      JSON_MAX_KEYS: '50',
+      GATEWAY_PROCESSES: '3',
+      SHUTDOWN_GRACE_MS: '9000',
+    });
+    expect(config.observe.sampler).toMatchObject({ intervalMs: 2000, workerLivenessMs: 7000 });
+    expect(config.observe.health.staleAfterMs).toBe(10_000);
+    expect(config.observe.selfAlerts.intervalMs).toBe(20_000);
+    expect(config.http.app.json.maxKeys).toBe(50);
+    expect(config.supervisor).toEqual({
+      processes: { gateways: 3, workers: config.WORKER_PROCESSES },
+      drain: { graceMs: 9000 },
+    });
+  });
+
   it('checks relations between variables', () => {
     expect(() => loadConfig({ BACKPRESSURE_HIGH_WATERMARK: '10', BACKPRESSURE_LOW_WATERMARK: '20' })).toThrow(
       /BACKPRESSURE_LOW_WATERMARK must be below BACKPRESSURE_HIGH_WATERMARK/,

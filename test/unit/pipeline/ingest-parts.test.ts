@@ -7,20 +7,22 @@ describe('RawPolicy', () => {
   const payload = { a: 1, nested: { b: 2 }, c: 3 };
 
   it('applies the default and per-provider policies', () => {
-    const policy = new RawPolicy('none', 'datadog=all;grafana=fields:a,nested.b', () => 0.5);
+    const policy = new RawPolicy({ default: 'none', providers: 'datadog=all;grafana=fields:a,nested.b' }, () => 0.5);
     expect(policy.select('prometheus', payload)).toBeUndefined();
     expect(policy.select('datadog', payload)).toBe(payload);
     expect(policy.select('grafana', payload)).toEqual({ a: 1, 'nested.b': 2 });
   });
 
   it('samples at the configured rate', () => {
-    expect(new RawPolicy('sample:0.25', '', () => 0.2).select('x', payload)).toBe(payload);
-    expect(new RawPolicy('sample:0.25', '', () => 0.3).select('x', payload)).toBeUndefined();
+    expect(new RawPolicy({ default: 'sample:0.25', providers: '' }, () => 0.2).select('x', payload)).toBe(payload);
+    expect(new RawPolicy({ default: 'sample:0.25', providers: '' }, () => 0.3).select('x', payload)).toBeUndefined();
   });
 
   it('rejects malformed policies with the expected form', () => {
-    expect(() => new RawPolicy('sometimes', '')).toThrow(/expected all, none, sample:<0..1> or fields:<a,b.c>/);
-    expect(() => new RawPolicy('all', 'datadog')).toThrow(/expected provider=policy/);
+    expect(() => new RawPolicy({ default: 'sometimes', providers: '' })).toThrow(
+      /expected all, none, sample:<0..1> or fields:<a,b.c>/,
+    );
+    expect(() => new RawPolicy({ default: 'all', providers: 'datadog' })).toThrow(/expected provider=policy/);
   });
 });
 

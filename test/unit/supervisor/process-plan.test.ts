@@ -5,7 +5,7 @@ import { processPlan } from '../../../src/supervisor/process-plan.js';
 
 describe('processPlan', () => {
   it('lists the gateways, the workers and one archiver', () => {
-    expect(processPlan({ GATEWAY_PROCESSES: 2, WORKER_PROCESSES: 1 })).toEqual([
+    expect(processPlan({ gateways: 2, workers: 1 })).toEqual([
       { role: 'serve', index: 0 },
       { role: 'serve', index: 1 },
       { role: 'worker', index: 0 },
@@ -19,7 +19,7 @@ describe('processPlan', () => {
     expect(sized.GATEWAY_PROCESSES).toBe(Math.ceil(cores / 2));
     expect(sized.WORKER_PROCESSES).toBe(Math.max(1, Math.floor(cores / 2)));
     const configured = loadConfig({ GATEWAY_PROCESSES: '3', WORKER_PROCESSES: '2' });
-    expect(processPlan(configured).map((slot) => slot.role)).toEqual([
+    expect(processPlan(configured.supervisor.processes).map((slot) => slot.role)).toEqual([
       'serve',
       'serve',
       'serve',
