@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './config.js';
+import type { Settings } from './config-schema.js';
 
 /** A Redis connection: one server, or a Redis Cluster (REDIS_CLUSTER_NODES). */
 export type RedisClient = Redis | Cluster;
 
 /** Where Redis is: REDIS_URL alone, or a cluster reached through seed nodes with REDIS_URL's credentials. */
-export type RedisLocation = Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>;
+export type RedisLocation = Pick<Settings, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>;
 
 /** Reconnect delay after the attempt-th failure, in ms. */
 const reconnectDelay = (attempt: number) => Math.min(attempt * 200, 2000);

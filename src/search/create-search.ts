@@ -2,7 +2,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { archiveWatermark } from '../archive/watermark.js';
-import { DEV_SEARCH_CURSOR_SECRET } from '../config.js';
+import { DEV_SEARCH_CURSOR_SECRET } from '../config-schema.js';
 import type { Database } from '../store/db.js';
 import { createCursorCodec } from './cursor.js';
 import { createElasticsearchExecutor } from './elasticsearch-executor.js';

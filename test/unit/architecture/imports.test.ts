@@ -1,20 +1,9 @@
 /**
  * The import rules of src/, checked on its import graph (type-only imports included): no import
- * cycles, and src/http/ imported only from src/http/ and the composition layer: src/compose/ and
- * the config sections it passes (config-sections.ts names the HTTP app's options like any
- * component's).
+ * cycles, and src/http/ imported only from src/http/ and the composition layer, src/compose/.
  */
 import { cruise, type ICruiseResult, type IViolation } from 'dependency-cruiser';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-/**
- * TEMPORARY: config.ts imports the sections it builds (config-sections.ts), which are typed by the
- * components' options, while config-sections.ts takes ConfigSchema's type from config.ts and
- * components such as redis.ts take Config's: every cycle through this import is that one knot
- * (type-only on the way back). Delete the entry when ConfigSchema has a module of its own; the test
- * fails once no cycle passes through it.
- */
-const CYCLES_PENDING_CONFIG_SPLIT = ['src/config.ts -> src/config-sections.ts'];
 
 async function importGraph(): Promise<ICruiseResult> {
   const { output } = await cruise(['src'], {
@@ -28,7 +17,7 @@ async function importGraph(): Promise<ICruiseResult> {
         {
           name: 'http-outside-composition',
           severity: 'error',
-          from: { pathNot: '^src/((http|compose)/|config-sections\\.ts$)' },
+          from: { pathNot: '^src/(http|compose)/' },
           to: { path: '^src/http/' },
         },
       ],
@@ -53,17 +42,11 @@ describe('imports of src/', () => {
   });
 
   it('holds no import cycle', () => {
-    const offending = cycles.filter((cycle) => !CYCLES_PENDING_CONFIG_SPLIT.some((edge) => cycle.includes(edge)));
-    expect(offending, `import cycles:\n${offending.join('\n')}`).toEqual([]);
+    expect(cycles, `import cycles:\n${cycles.join('\n')}`).toEqual([]);
   });
 
-  it('imports src/http/ only from src/http/, src/compose/ and the config sections', () => {
+  it('imports src/http/ only from src/http/ and src/compose/', () => {
     const offending = violations('http-outside-composition').map(({ from, to }) => `${from} -> ${to}`);
     expect(offending, `imports of src/http/ from outside it:\n${offending.join('\n')}`).toEqual([]);
-  });
-
-  it('allows no cycle it no longer needs to', () => {
-    const settled = CYCLES_PENDING_CONFIG_SPLIT.filter((edge) => !cycles.some((cycle) => cycle.includes(edge)));
-    expect(settled, `delete from CYCLES_PENDING_CONFIG_SPLIT: ${settled.join(', ')}`).toEqual([]);
   });
 });

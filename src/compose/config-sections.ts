@@ -1,39 +1,36 @@
 /**
  * The configuration grouped by the component that takes it: each section is that component's
  * options type, so the composition passes `config.worker.batch` where it would map keys by hand.
- * The environment variables themselves, their validation and their docs stay in config.ts.
+ * The environment variables themselves, their validation and their docs stay in config-schema.ts.
  */
 
-import type { Static } from 'typebox';
-import type { DedupOptions } from './alert/dedup.js';
-import type { ArchiverOptions } from './archive/archiver.js';
-import type { ConfigSchema } from './config.js';
-import type { AppOptions } from './http/app.js';
-import type { SignatureVerificationOptions } from './http/signature-verification.js';
-import type { BackpressureOptions } from './ingest/backpressure.js';
-import type { TimeWindow } from './ingest/normalize-request.js';
-import type { RawStorageOptions } from './ingest/raw-policy.js';
-import type { ClusterStatsOptions } from './observe/cluster-stats.js';
-import type { ProcessStatsOptions } from './observe/process-stats.js';
-import type { HealthThresholds } from './observe/queue-health.js';
-import type { QueueSamplerOptions } from './observe/queue-sampler.js';
-import type { SelfAlertRuleSource } from './observe/self-alert-rules.js';
-import type { SelfAlertsOptions } from './observe/self-alerts.js';
-import type { BatchLoopOptions } from './pipeline/batch-loop.js';
-import type { WorkerUpkeepOptions } from './pipeline/upkeep.js';
-import type { TargetHealthOptions } from './publish/health.js';
-import type { RetryPolicy } from './publish/outcome.js';
-import type { PublishWorkerOptions } from './publish/publish-worker.js';
-import type { DeliveryOptions } from './publish/publisher.js';
-import type { TargetCatalogOptions } from './publish/target-catalog.js';
-import type { RateLimitOptions } from './ratelimit/limits.js';
-import type { HubOptions } from './realtime/hub.js';
-import type { EscalationCatalogOptions } from './rules/escalation-catalog.js';
-import type { SearchOptions } from './search/create-search.js';
-import type { ProcessCounts } from './supervisor/process-plan.js';
-import type { SupervisorOptions } from './supervisor/supervisor.js';
-
-type Env = Readonly<Static<typeof ConfigSchema>>;
+import type { DedupOptions } from '../alert/dedup.js';
+import type { ArchiverOptions } from '../archive/archiver.js';
+import type { Settings } from '../config-schema.js';
+import type { AppOptions } from '../http/app.js';
+import type { SignatureVerificationOptions } from '../http/signature-verification.js';
+import type { BackpressureOptions } from '../ingest/backpressure.js';
+import type { TimeWindow } from '../ingest/normalize-request.js';
+import type { RawStorageOptions } from '../ingest/raw-policy.js';
+import type { ClusterStatsOptions } from '../observe/cluster-stats.js';
+import type { ProcessStatsOptions } from '../observe/process-stats.js';
+import type { HealthThresholds } from '../observe/queue-health.js';
+import type { QueueSamplerOptions } from '../observe/queue-sampler.js';
+import type { SelfAlertRuleSource } from '../observe/self-alert-rules.js';
+import type { SelfAlertsOptions } from '../observe/self-alerts.js';
+import type { BatchLoopOptions } from '../pipeline/batch-loop.js';
+import type { WorkerUpkeepOptions } from '../pipeline/upkeep.js';
+import type { TargetHealthOptions } from '../publish/health.js';
+import type { RetryPolicy } from '../publish/outcome.js';
+import type { PublishWorkerOptions } from '../publish/publish-worker.js';
+import type { DeliveryOptions } from '../publish/publisher.js';
+import type { TargetCatalogOptions } from '../publish/target-catalog.js';
+import type { RateLimitOptions } from '../ratelimit/limits.js';
+import type { HubOptions } from '../realtime/hub.js';
+import type { EscalationCatalogOptions } from '../rules/escalation-catalog.js';
+import type { SearchOptions } from '../search/create-search.js';
+import type { ProcessCounts } from '../supervisor/process-plan.js';
+import type { SupervisorOptions } from '../supervisor/supervisor.js';
 
 export interface ConfigSections {
   http: {
@@ -102,7 +99,7 @@ export interface ConfigSections {
 const STATS_RETENTION_MS = 6 * 60_000;
 
 /** Groups the validated variables into sections; every derived value (units, shares) is computed here once. */
-export function sectionsOf(env: Env): ConfigSections {
+export function sectionsOf(env: Settings): ConfigSections {
   const health: HealthThresholds = {
     depthDegraded: env.HEALTH_QUEUE_DEPTH_DEGRADED,
     depthUnhealthy: env.HEALTH_QUEUE_DEPTH_UNHEALTHY,
