@@ -1,5 +1,5 @@
 import type { Alert } from '../alert/alert.js';
-import { serializeAlert } from '../alert/content-hash.js';
+import { type SerializedAlert, serializeAlerts } from '../alert/content-hash.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import { shardOf } from '../alert/identity.js';
 import type { RedisClient } from '../redis.js';
@@ -55,7 +55,8 @@ export class IngestLog {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
     const parts = new Map<number, { shard: number; lane: Lane; hashes: string[]; alerts: string[] }>();
-    for (const alert of request.alerts) {
+    const serialized = serializeAlerts(request.alerts, ignoreFields);
+    for (const [index, alert] of request.alerts.entries()) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
       const lane = laneOf(alert.severity);
       const key = lane === 'urgent' ? -1 - shard : shard;
@@ -64,9 +65,9 @@ export class IngestLog {
         slot = { shard, lane, hashes: [], alerts: [] };
         parts.set(key, slot);
       }
-      const serialized = serializeAlert(alert, ignoreFields);
-      slot.alerts.push(serialized.json);
-      slot.hashes.push(serialized.contentHash);
+      const { json, contentHash } = serialized[index] as SerializedAlert;
+      slot.alerts.push(json);
+      slot.hashes.push(contentHash);
     }
     const { requestId, tenant, providerType, providerId } = request;
     let raw = request.raw;

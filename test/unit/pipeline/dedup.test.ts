@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
 import { type AlertKey, alertKey } from '../../../src/alert/alert-key.js';
-import { contentHash, contentJson, serializeAlert, sortedJson } from '../../../src/alert/content-hash.js';
+import { contentHash, contentJson, serializeAlerts, sortedJson } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { sha256Hex } from '../../../src/alert/hash.js';
 import { alertId, receivedAtOfId, shardOf } from '../../../src/alert/identity.js';
@@ -65,7 +65,7 @@ describe('contentHash', () => {
   });
 });
 
-describe('serializeAlert', () => {
+describe('serializeAlerts', () => {
   it('writes the whole alert once, and its content exactly as the generic sorted serializer does', () => {
     const { id: _id, receivedAt: _receivedAt, lastReceived: _lastReceived, tenant: _tenant, ...content } = alert;
     const nested = { ...alert, extra: { b: [{ y: 1, x: null }], a: { '10': 1, '2': 2 }, skipped: undefined } };
@@ -75,9 +75,34 @@ describe('serializeAlert', () => {
     const { id: _i, receivedAt: _r, lastReceived: _l, tenant: _t, ...unsortedContent } = unsorted;
     expect(contentJson(unsorted)).toBe(sortedJson(unsortedContent));
     expect(contentJson(unsorted)).toContain('"extra":{"__proto__":{"c":2,"d":1},"m":"s","z":[{"a":2,"b":1}]}');
-    const serialized = serializeAlert(alert);
-    expect(JSON.parse(serialized.json)).toEqual(alert);
-    expect(serialized.contentHash).toBe(contentHash(alert));
+    const [serialized] = serializeAlerts([alert]);
+    expect(JSON.parse(serialized?.json ?? '')).toEqual(alert);
+    expect(serialized?.contentHash).toBe(contentHash(alert));
+  });
+
+  it('writes an object the alerts share the same in each, as if it were not shared', () => {
+    const group = { receiver: 'keep', commonLabels: { job: 'node', alertname: 'Down' } };
+    const first = { ...alert, extra: { group, n: 1 } };
+    const second = { ...alert, fingerprint: 'fp2', extra: { n: 2, group } };
+    const shared = serializeAlerts([first, second]);
+    const alone = [
+      ...serializeAlerts([first]),
+      ...serializeAlerts([{ ...second, extra: { n: 2, group: { ...group } } }]),
+    ];
+    expect(shared).toEqual(alone);
+  });
+
+  it('leaves the alert and what it shares untouched when dropping nested ignore fields', () => {
+    const group = { receiver: 'keep', labels: { job: 'node' } };
+    const first = { ...alert, extra: { group, source: ['a', 'b'] } };
+    const second = { ...alert, fingerprint: 'fp2', extra: { group } };
+    const [stripped] = serializeAlerts([first, second], ['extra.group.receiver', 'extra.group.labels.job', 'extra.source.0']);
+    expect(first.extra.group).toEqual({ receiver: 'keep', labels: { job: 'node' } });
+    expect(first.extra.source).toEqual(['a', 'b']);
+    expect(JSON.parse(stripped?.json ?? '').extra.group.receiver).toBe('keep');
+    expect(stripped?.contentHash).toBe(
+      contentHash({ ...first, extra: { group: { labels: {} }, source: [null, 'b'] } }),
+    );
   });
 });
 
