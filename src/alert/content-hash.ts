@@ -14,63 +14,103 @@ export interface SerializedAlert {
  * (dot paths; a path that is not a canonical field is looked up under `extra`).
  */
 export function contentHash(alert: Alert, ignoreFields: readonly string[] = []): string {
-  return (serializeAlerts([alert], ignoreFields)[0] as SerializedAlert).contentHash;
+  return sha256Hex(ignoreFields.length > 0 ? sortedJson(withoutFields(alert, ignoreFields)) : contentJson(alert));
 }
 
 /**
  * Each alert's JSON and content hash from one serialization: the gateway's hottest step, so the
  * content is written field by field instead of copied, sorted and stringified twice, and an object
- * the alerts of one request share (an Alertmanager group rides in each alert's extra) is written once.
+ * the alerts of one request share in their extra (an Alertmanager group rides in each) is written once.
  */
 export function serializeAlerts(alerts: readonly Alert[], ignoreFields: readonly string[] = []): SerializedAlert[] {
-  const written: Written = new Map();
+  const shared: Written = new Map();
   return alerts.map((alert) => {
-    const content = contentJson(alert, written);
-    const hashed = ignoreFields.length > 0 ? sortedJson(withoutFields(alert, ignoreFields), written) : content;
+    const content = contentJson(alert, shared);
     return {
       json: `{"id":${JSON.stringify(alert.id)},"lastReceived":${JSON.stringify(alert.lastReceived)},"receivedAt":${JSON.stringify(alert.receivedAt)},"tenant":${JSON.stringify(alert.tenant)},${content.slice(1)}`,
-      contentHash: sha256Hex(hashed),
+      contentHash: ignoreFields.length > 0 ? contentHash(alert, ignoreFields) : sha256Hex(content),
     };
   });
 }
 
-/** The sorted JSON of objects already written in this serialization, by identity. */
+/** Sorted JSON of objects already written, by identity. */
 type Written = Map<object, string>;
 
-/** The content fields of an alert in sorted key order, nested objects sorted too (the digest's input). */
-export function contentJson(alert: Alert, written: Written = new Map()): string {
+/**
+ * The content fields of an alert in sorted key order, nested objects sorted too (the digest's
+ * input). `shared` remembers the JSON of the objects directly inside extra across calls.
+ */
+export function contentJson(alert: Alert, shared?: Written): string {
   const text = JSON.stringify;
-  return `{"description":${text(alert.description)},"environment":${text(alert.environment)},"eventId":${text(alert.eventId)},"extra":${sortedJson(alert.extra, written)},"fingerprint":${text(alert.fingerprint)},"labels":${sortedJson(alert.labels, written)},"message":${text(alert.message)},"name":${text(alert.name)},"providerId":${text(alert.providerId)},"providerType":${text(alert.providerType)},"service":${text(alert.service)},"severity":${text(alert.severity)},"source":${sortedJson(alert.source, written)},"status":${text(alert.status)},"url":${text(alert.url)}}`;
+  return `{"description":${text(alert.description)},"environment":${text(alert.environment)},"eventId":${text(alert.eventId)},"extra":${sortedJson(alert.extra, shared)},"fingerprint":${text(alert.fingerprint)},"labels":${sortedJson(alert.labels)},"message":${text(alert.message)},"name":${text(alert.name)},"providerId":${text(alert.providerId)},"providerType":${text(alert.providerType)},"service":${text(alert.service)},"severity":${text(alert.severity)},"source":${sortedJson(alert.source)},"status":${text(alert.status)},"url":${text(alert.url)}}`;
 }
 
 /**
- * JSON with the keys of every object in sorted order; undefined and function members are left out
- * of objects and written as null in arrays, as JSON.stringify does. Objects and arrays always give
- * a string; only a top-level undefined or function gives undefined.
+ * JSON with the keys of every object in sorted order, as JSON.stringify would write it otherwise:
+ * undefined and function members are left out of objects and written as null in arrays (holes
+ * too). Objects and arrays always give a string. `members` remembers the JSON of the object
+ * members of `value` (one level down) by identity.
  */
-export function sortedJson(value: object, written?: Written): string;
-export function sortedJson(value: unknown, written?: Written): string | undefined;
-export function sortedJson(value: unknown, written: Written = new Map()): string | undefined {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const known = written.get(value);
-  if (known !== undefined) return known;
-  let json: string;
-  const serializable = value as { toJSON?: () => unknown };
-  if (typeof serializable.toJSON === 'function') json = sortedJson(serializable.toJSON(), written) ?? 'null';
-  // Array.from visits holes too (as undefined, so null), where map would skip them.
-  else if (Array.isArray(value))
-    json = `[${Array.from(value, (item) => sortedJson(item, written) ?? 'null').join(',')}]`;
-  else {
-    const record = value as Record<string, unknown>;
-    let members = '';
-    for (const key of Object.keys(record).sort()) {
-      const member = sortedJson(record[key], written);
-      if (member !== undefined) members += `${members === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
-    }
-    json = `{${members}}`;
+export function sortedJson(value: object, members?: Written): string;
+export function sortedJson(value: unknown, members?: Written): string | undefined;
+export function sortedJson(value: unknown, members?: Written): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value);
   }
-  written.set(value, json);
+  const serializable = value as { toJSON?: () => unknown };
+  if (typeof serializable.toJSON === 'function') return sortedJson(serializable.toJSON()) ?? 'null';
+  if (Array.isArray(value)) {
+    let json = '[';
+    for (let i = 0; i < value.length; i++) json += `${i === 0 ? '' : ','}${sortedJson(value[i]) ?? 'null'}`;
+    return `${json}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let json = '';
+  for (const key of sortedKeys(record)) {
+    const member = record[key];
+    const written =
+      members && typeof member === 'object' && member !== null ? remembered(members, member) : sortedJson(member);
+    if (written !== undefined) json += `${json === '' ? '' : ','}${quote(key)}:${written}`;
+  }
+  return `{${json}}`;
+}
+
+function remembered(written: Written, value: object): string {
+  let json = written.get(value);
+  if (json === undefined) {
+    json = sortedJson(value);
+    written.set(value, json);
+  }
   return json;
+}
+
+/** Keys in code-unit order; insertion sort, as objects here hold a handful of keys. */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** A string as JSON: most need no escaping, so the native call is kept for those that do. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 /** The alert's content without the ignore fields; copies along each path, never changing the alert. */

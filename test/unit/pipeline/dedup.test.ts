@@ -80,6 +80,15 @@ describe('serializeAlerts', () => {
     expect(serialized?.contentHash).toBe(contentHash(alert));
   });
 
+  it('escapes what JSON needs escaped and nothing else', () => {
+    const text = 'quote " backslash \\ newline \n tab \t bell \u0007 emoji 🚨 lone \ud800 end';
+    const odd = { ...alert, description: text, extra: { [text]: [1.5, -0, true, null, undefined, Number.NaN] } };
+    const parsed = JSON.parse(contentJson(odd));
+    expect(parsed.description).toBe(text);
+    expect(parsed.extra).toEqual({ [text]: [1.5, 0, true, null, null, null] });
+    expect(contentJson(odd)).toContain(JSON.stringify(text));
+  });
+
   it('writes an object the alerts share the same in each, as if it were not shared', () => {
     const group = { receiver: 'keep', commonLabels: { job: 'node', alertname: 'Down' } };
     const first = { ...alert, extra: { group, n: 1 } };
