@@ -4,7 +4,6 @@
  */
 import type { Logger } from 'pino';
 import { runKeysCommand, UsageError } from './cli/keys.js';
-import { archiveOnce } from './compose/archiver.js';
 import { roles, startRole } from './compose/roles.js';
 import { openServices } from './compose/services.js';
 import { type Config, redactConfig } from './config.js';
@@ -45,8 +44,8 @@ export async function runDatabaseCommand(command: 'migrate' | 'keys', argv: stri
  * its request); returns -1 while it runs, or the exit code of `archive --once`.
  */
 export async function runRole(command: string, argv: string[], config: Config, log: Logger): Promise<number> {
-  const role = roles[command];
-  if (!role) throw new Error(`unknown role ${command}`);
+  const loadRole = roles[command];
+  if (!loadRole) throw new Error(`unknown role ${command}`);
   if (underSupervisor) ignoreTerminalInterrupt();
   const services = openServices(config, command);
   const { dependencies } = await probeDependencies(services.checks, 5000);
@@ -58,12 +57,13 @@ export async function runRole(command: string, argv: string[], config: Config, l
   log.info({ config: redactConfig(config) }, 'starting');
   if (command === 'archive' && argv.includes('--once')) {
     try {
+      const { archiveOnce } = await import('./compose/archiver.js');
       return await archiveOnce(services, log);
     } finally {
       await services.close();
     }
   }
-  const running = await startRole(role, services, log);
+  const running = await startRole(await loadRole(), services, log);
   const shutdown = handleShutdownSignals(
     () => running.stop(),
     config.SHUTDOWN_GRACE_MS,

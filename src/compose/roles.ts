@@ -1,11 +1,8 @@
 /** What each role command starts: every role also shares its process's stats. */
 import type { Logger } from 'pino';
 import { type Component, startComponent } from '../component.js';
-import { startArchiverRole } from './archiver.js';
-import { startGatewayRole } from './gateway.js';
 import type { Services } from './services.js';
 import { startStatsSharing } from './share-stats.js';
-import { startWorkerRole } from './worker.js';
 
 export type Role = (services: Services, log: Logger) => Promise<Component>;
 
@@ -18,10 +15,17 @@ function combine(...parts: Role[]): Role {
     });
 }
 
-export const roles: Record<string, Role> = {
-  serve: combine(startStatsSharing, startGatewayRole),
-  worker: combine(startStatsSharing, (services, log) => startWorkerRole(services, log)),
-  archive: combine(startStatsSharing, startArchiverRole),
+/**
+ * The role commands. Each loads its own modules when started, so a process holds only the code
+ * of its role: an archiver does not carry the HTTP stack, a gateway not the batch pipeline's.
+ */
+export const roles: Record<string, () => Promise<Role>> = {
+  serve: async () => combine(startStatsSharing, (await import('./gateway.js')).startGatewayRole),
+  worker: async () => {
+    const { startWorkerRole } = await import('./worker.js');
+    return combine(startStatsSharing, (services, log) => startWorkerRole(services, log));
+  },
+  archive: async () => combine(startStatsSharing, (await import('./archiver.js')).startArchiverRole),
 };
 
 /**

@@ -96,7 +96,7 @@ describe('stopping a role with one failing part', () => {
     const failure = failAfter(ProcessStatsPublisher, 'stop');
     const archive = roles.archive;
     if (!archive) throw new Error('no archive role');
-    const running = await startRole(archive, services, silentLog);
+    const running = await startRole(await archive(), services, silentLog);
     const registry = processRegistryKey(services.config.QUEUE_PREFIX);
     expect(await services.redis.zcard(registry)).toBe(1);
 
