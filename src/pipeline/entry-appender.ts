@@ -49,9 +49,9 @@ export class EntryAppender {
   ) {
     if (!('appendIngestEntries' in redis)) {
       redis.defineCommand('appendIngestEntries', { lua: APPEND_ENTRIES });
-      // This class batches already; auto-pipelining would place the call on a cluster node by its
-      // first argument (the key count), not by its keys.
-      // A new array: ioredis shares its default one among clients.
+      // This class batches already, and auto-pipelining would place the call on a cluster node by
+      // its first argument (the key count), not by its keys. A new array: ioredis shares its
+      // default one among clients.
       const ignored = redis.options.autoPipeliningIgnoredCommands ?? [];
       redis.options.autoPipeliningIgnoredCommands = [...ignored, 'appendIngestEntries'];
     }

@@ -59,7 +59,7 @@ export class IngestLog {
     for (const [index, alert] of request.alerts.entries()) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
       const lane = laneOf(alert.severity);
-      const key = lane === 'urgent' ? -1 - shard : shard;
+      const key = lane === 'urgent' ? -1 - shard : shard; // one number per (shard, lane)
       let slot = parts.get(key);
       if (!slot) {
         slot = { shard, lane, hashes: [], alerts: [] };
