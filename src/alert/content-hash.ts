@@ -106,6 +106,7 @@ function sortedKeys(record: Record<string, unknown>): string[] {
   return keys;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON must escape.
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /** A string as JSON: most need no escaping, so the native call is kept for those that do. */

@@ -105,7 +105,10 @@ describe('serializeAlerts', () => {
     const group = { receiver: 'keep', labels: { job: 'node' } };
     const first = { ...alert, extra: { group, source: ['a', 'b'] } };
     const second = { ...alert, fingerprint: 'fp2', extra: { group } };
-    const [stripped] = serializeAlerts([first, second], ['extra.group.receiver', 'extra.group.labels.job', 'extra.source.0']);
+    const [stripped] = serializeAlerts(
+      [first, second],
+      ['extra.group.receiver', 'extra.group.labels.job', 'extra.source.0'],
+    );
     expect(first.extra.group).toEqual({ receiver: 'keep', labels: { job: 'node' } });
     expect(first.extra.source).toEqual(['a', 'b']);
     expect(JSON.parse(stripped?.json ?? '').extra.group.receiver).toBe('keep');
