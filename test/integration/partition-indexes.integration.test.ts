@@ -19,7 +19,7 @@ import {
   sealFinishedPartitions,
   unsealedDays,
 } from '../../src/store/partitions.js';
-import { uniqueTenant } from '../support/harness.js';
+import { uniqueTenant, waitFor } from '../support/harness.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -96,6 +96,10 @@ describe('index set per partition age', () => {
     const afterMidnight = new Date(nextDay.getTime() + 2 * HOUR_MS);
     expect(await unsealedDays(database.sql, afterMidnight)).toContainEqual(day);
     await maintainPartitions(database.sql, 0, afterMidnight);
+    // A worker started by another test file seals every finished day too; when it got there first,
+    // this call skipped the day (its lock was taken): wait for that transaction to commit.
+    const stillOpen = async () => (await unsealedDays(database.sql, afterMidnight)).some((d) => +d === +day);
+    await waitFor(async () => !(await stillOpen()), 30_000);
 
     const sealed = await indexesOf(day);
     expect(sealed.valid).toBe(true);
