@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/alert/alert.js';
 import { type AlertKey, alertKey } from '../../../src/alert/alert-key.js';
-import { contentHash, contentJson, serializeAlerts, sortedJson } from '../../../src/alert/content-hash.js';
+import { contentHash, contentJson, serializeAlerts } from '../../../src/alert/content-hash.js';
 import { type DedupCandidate, DedupState } from '../../../src/alert/dedup.js';
 import { sha256Hex } from '../../../src/alert/hash.js';
 import { alertId, receivedAtOfId, shardOf } from '../../../src/alert/identity.js';
@@ -69,11 +70,11 @@ describe('serializeAlerts', () => {
   it('writes the whole alert once, and its content exactly as the generic sorted serializer does', () => {
     const { id: _id, receivedAt: _receivedAt, lastReceived: _lastReceived, tenant: _tenant, ...content } = alert;
     const nested = { ...alert, extra: { b: [{ y: 1, x: null }], a: { '10': 1, '2': 2 }, skipped: undefined } };
-    expect(contentJson(alert)).toBe(sortedJson(content));
+    expect(contentJson(alert)).toBe(stringify(content));
     expect(contentJson(nested)).toContain('"extra":{"a":{"10":1,"2":2},"b":[{"x":null,"y":1}]}');
     const unsorted = { ...alert, extra: JSON.parse('{"z":[{"b":1,"a":2}],"__proto__":{"d":1,"c":2},"m":"s"}') };
     const { id: _i, receivedAt: _r, lastReceived: _l, tenant: _t, ...unsortedContent } = unsorted;
-    expect(contentJson(unsorted)).toBe(sortedJson(unsortedContent));
+    expect(contentJson(unsorted)).toBe(stringify(unsortedContent));
     expect(contentJson(unsorted)).toContain('"extra":{"__proto__":{"c":2,"d":1},"m":"s","z":[{"a":2,"b":1}]}');
     const [serialized] = serializeAlerts([alert]);
     expect(JSON.parse(serialized?.json ?? '')).toEqual(alert);
