@@ -76,18 +76,28 @@ const worker = spawn(process.execPath, [...profileFlags, 'dist/main.js', 'worker
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const workerPid = worker.pid as number;
+const committedEntries = async () => Number(await services.redis.get(`${prefix}:${COMMITTED_ENTRIES_KEY}`));
+/** Polls until `done` holds for the committed entry count; returns that count. */
+const waitForCommitted = async (done: (entries: number) => boolean) => {
+  const deadline = performance.now() + 600_000;
+  for (;;) {
+    const entries = await committedEntries();
+    if (done(entries)) return entries;
+    if (performance.now() > deadline) throw new Error('worker did not drain the log within 10 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+// Measured from the first commit on: starting the process and taking the shards over is not draining.
+const firstCommitted = await waitForCommitted((entries) => entries > 0);
 const cpuBefore = await cpuSpent(workerPid);
 started = performance.now();
-let committed = 0;
-while (committed < entriesExpected) {
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  committed = Number(await services.redis.get(`${prefix}:${COMMITTED_ENTRIES_KEY}`));
-  if (performance.now() - started > 600_000) throw new Error('worker did not drain the log within 10 minutes');
-}
+await waitForCommitted((entries) => entries >= entriesExpected);
 const drainMs = performance.now() - started;
 const cpuAfter = await cpuSpent(workerPid);
+/** Alerts committed while measured (entries hold alerts evenly enough: the log is one workload). */
+const measuredAlerts = (totalAlerts * (entriesExpected - firstCommitted)) / entriesExpected;
 const microsPerAlert = (process: keyof typeof cpuAfter) =>
-  ((cpuAfter[process] - cpuBefore[process]) * 1e6) / totalAlerts;
+  ((cpuAfter[process] - cpuBefore[process]) * 1e6) / measuredAlerts;
 const budget = {
   worker: microsPerAlert('worker'),
   postgres: microsPerAlert('postgres'),
@@ -111,7 +121,7 @@ console.table({
     figure: `${ratePerSecond(totalAlerts, fillMs)} alerts/s (${perRequest} alerts per request, ${entriesExpected} entries)`,
   },
   'committed by one worker process': {
-    figure: `${ratePerSecond(totalAlerts, drainMs)} alerts/s (${(drainMs / 1000).toFixed(1)} s)`,
+    figure: `${ratePerSecond(measuredAlerts, drainMs)} alerts/s (${(drainMs / 1000).toFixed(1)} s from its first commit)`,
   },
   'stored rows / counted duplicates': { figure: `${stored?.rows} / ${stored?.duplicates} of ${totalAlerts}` },
   'CPU per alert while draining (µs)': {

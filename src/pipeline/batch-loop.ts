@@ -9,8 +9,8 @@ import type { Sql } from '../store/db.js';
 import type { CommitOutput } from './committed-batch.js';
 import type { IngestDeadLetters } from './dead-letters.js';
 import { createDecideStage, lastHashLookup } from './decide.js';
-import { compareEntryIds, entryTime, LANES, nextEntryId, shardTag, streamKey } from './ingest-streams.js';
-import { type LogEntry, readShards, type ShardCursor } from './log-reader.js';
+import { compareEntryIds, entryTime, LANES, type Lane, nextEntryId, shardTag, streamKey } from './ingest-streams.js';
+import { type LogEntry, readShards, type ShardCursor, wholePart } from './log-reader.js';
 import { commitOffsets, loadOffsets, OffsetConflictError, type OffsetMove } from './offsets.js';
 import { Outbox } from './outbox.js';
 import { writeBatch } from './write.js';
@@ -61,6 +61,11 @@ export class BatchLoop {
   private current: Promise<unknown> = Promise.resolve();
   /** Rotates which shard a capped batch starts with, so none starves under backlog. */
   private firstShard = 0;
+  /**
+   * The next batch, read while the current one commits (from where that commit moves the cursors),
+   * so the worker decodes it while PostgreSQL writes. Used only if the commit moved them there.
+   */
+  private readAhead: { from: Map<number, ShardCursor>; entries: Promise<LogEntry[]> } | undefined;
 
   constructor(
     private readonly options: BatchLoopOptions,
@@ -140,24 +145,47 @@ export class BatchLoop {
   /** One batch; false when there was nothing to do. */
   private async step(): Promise<boolean> {
     await this.outbox.retryDue();
-    const shards = this.rotatedShards();
-    if (shards.length === 0) return false;
-    let entries = await this.read(shards);
+    let entries = (await this.takeReadAhead()) ?? (await this.read(this.cursors()));
     if (entries.length === 0) return false;
     // A small batch waits a moment for company: fewer, larger transactions under moderate load.
     if (alertCount(entries) < this.options.batch.size) {
       await sleep(this.options.batch.maxWaitMs);
-      entries = await this.read(shards);
+      entries = await this.read(this.cursors());
     }
     await this.commit(entries, alertCount(entries) >= this.options.batch.size ? 'size' : 'time');
     return true;
   }
 
-  private rotatedShards(): OwnedShard[] {
+  /** Where each owned shard's lanes are committed up to, starting at a rotating shard. */
+  private cursors(): Map<number, ShardCursor> {
     const shards = [...this.owned.values()];
-    if (shards.length === 0) return shards;
-    this.firstShard = (this.firstShard + 1) % shards.length;
-    return [...shards.slice(this.firstShard), ...shards.slice(0, this.firstShard)];
+    this.firstShard = shards.length === 0 ? 0 : (this.firstShard + 1) % shards.length;
+    const rotated = [...shards.slice(this.firstShard), ...shards.slice(0, this.firstShard)];
+    return new Map(rotated.map((owned) => [owned.shard, { ...owned.cursor }]));
+  }
+
+  /** Starts reading the batch after the one that `moves` commits. */
+  private startReadAhead(moves: readonly LaneMove[]): void {
+    const from = this.cursors();
+    for (const move of moves) {
+      const cursor = from.get(move.shard);
+      if (cursor) cursor[move.lane] = move.to;
+    }
+    const entries = this.read(from);
+    entries.catch(() => {}); // a failed read-ahead is not used: the step reads again
+    this.readAhead = { from, entries };
+  }
+
+  /** The read-ahead batch, if the owned shards and their cursors are what it assumed. */
+  private async takeReadAhead(): Promise<LogEntry[] | undefined> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    if (!ahead || ahead.from.size !== this.owned.size) return undefined;
+    for (const [shard, from] of ahead.from) {
+      const cursor = this.owned.get(shard)?.cursor;
+      if (cursor?.urgent !== from.urgent || cursor.normal !== from.normal) return undefined;
+    }
+    return ahead.entries.catch(() => undefined);
   }
 
   /**
@@ -165,18 +193,18 @@ export class BatchLoop {
    * first, then normal ones, each lane as a prefix of what it holds (whole entries). The batch is
    * then put in log order per shard, so dedup and last_alert see each fingerprint in order.
    */
-  private async read(shards: readonly OwnedShard[]): Promise<LogEntry[]> {
-    const perStream = Math.max(16, Math.ceil(this.options.batch.maxSize / shards.length));
-    const cursors = new Map(shards.map((owned) => [owned.shard, owned.cursor]));
+  private async read(cursors: ReadonlyMap<number, ShardCursor>): Promise<LogEntry[]> {
+    if (cursors.size === 0) return [];
+    const perStream = Math.max(16, Math.ceil(this.options.batch.maxSize / cursors.size));
     const read = await readShards(this.deps.redis, this.options.namespace, cursors, perStream);
     const batch: LogEntry[] = [];
     let alerts = 0;
     // readShards answers in the order of `cursors`, so each lane's entries are already in rotation order.
     take: for (const lane of LANES) {
       for (const entry of read.filter((candidate) => candidate.lane === lane)) {
-        if (batch.length > 0 && alerts + entry.part.alerts.length > this.options.batch.maxSize) break take;
+        if (batch.length > 0 && alerts + entry.alerts.length > this.options.batch.maxSize) break take;
         batch.push(entry);
-        alerts += entry.part.alerts.length;
+        alerts += entry.alerts.length;
       }
     }
     return batch.sort((a, b) => a.shard - b.shard || compareEntryIds(a.id, b.id));
@@ -217,7 +245,7 @@ export class BatchLoop {
         await this.deps.deadLetters.add({
           shard: entry.shard,
           entryId: entry.id,
-          job: entry.part,
+          job: wholePart(entry),
           error: String((error as Error).message ?? error),
           failedAt: new Date().toISOString(),
         });
@@ -246,11 +274,12 @@ export class BatchLoop {
     const decided = await this.decide(entries, (shard) => (shards.get(shard) as OwnedShard).dedup);
     const moves = offsetMoves(entries, shards);
     const drained = this.outbox.takeDrained();
+    this.startReadAhead(moves);
     let result: Awaited<ReturnType<typeof writeBatch>>;
     try {
       result = await writeBatch(this.deps.sql, {
         decided,
-        raws: entries.filter((entry) => entry.part.raw !== undefined).map((entry) => entry.part),
+        raws: entries.filter((entry) => entry.head.raw !== undefined).map((entry) => entry.head),
         offsets: moves,
         drainedOutbox: drained,
         shardKeyOf: (shard) => shardTag(this.options.namespace, shard),
@@ -325,11 +354,11 @@ export class BatchLoop {
   }
 }
 
+/** An offset move with the shard and lane of its stream. */
+type LaneMove = OffsetMove & { shard: number; lane: Lane };
+
 /** Per stream in the batch: from the shard's cursor to the last entry taken. */
-function offsetMoves(
-  entries: readonly LogEntry[],
-  shards: ReadonlyMap<number, OwnedShard | undefined>,
-): (OffsetMove & { shard: number; lane: LogEntry['lane'] })[] {
+function offsetMoves(entries: readonly LogEntry[], shards: ReadonlyMap<number, OwnedShard | undefined>): LaneMove[] {
   const last = new Map<string, LogEntry>();
   for (const entry of entries) last.set(entry.stream, entry);
   return [...last.values()].map((entry) => ({
@@ -343,6 +372,6 @@ function offsetMoves(
 
 function alertCount(entries: readonly LogEntry[]): number {
   let count = 0;
-  for (const entry of entries) count += entry.part.alerts.length;
+  for (const entry of entries) count += entry.alerts.length;
   return count;
 }

@@ -4,17 +4,23 @@ import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.j
 import type { DedupRule } from '../alert/dedup-rules.js';
 import type { Sql } from '../store/db.js';
 import { entryPosition } from './ingest-streams.js';
-import type { LogEntry } from './log-reader.js';
+import { alertAt, type LogEntry } from './log-reader.js';
 
 /** One alert of the batch with its dedup decision and the log position it came from. */
-export interface DecidedAlert {
-  alert: Alert;
+interface Decided {
+  tenant: string;
+  fingerprint: string;
+  providerType: string;
+  receivedAt: string;
   hash: string;
-  decision: DedupDecision;
   shard: number;
   /** entryPosition of its stream entry: orders occurrences of one fingerprint across lanes. */
   position: string;
 }
+
+/** A duplicate is only counted, so its body is never parsed; an alert to store carries it. */
+export type DecidedAlert = (Decided & { decision: 'duplicate' }) | StoredAlert;
+export type StoredAlert = Decided & { decision: Exclude<DedupDecision, 'duplicate'>; alert: Alert };
 
 export interface DecideDeps {
   ruleFor(tenant: string, providerType: string, providerId: string | null): Pick<DedupRule, 'fullDeduplication'>;
@@ -47,19 +53,25 @@ async function decideShard(
   dedup: DedupState,
   deps: DecideDeps,
 ): Promise<DecidedAlert[]> {
-  const items: Omit<DecidedAlert, 'decision'>[] = [];
   const candidates = [];
-  for (const { id, part } of entries) {
-    const { fullDeduplication } = deps.ruleFor(part.tenant, part.providerType, part.providerId);
-    const position = entryPosition(id);
-    for (const [i, alert] of part.alerts.entries()) {
-      const hash = part.hashes[i] as string;
-      items.push({ alert, hash, shard, position });
-      candidates.push({ tenant: alert.tenant, fingerprint: alert.fingerprint, contentHash: hash, fullDeduplication });
-    }
+  for (const { head } of entries) {
+    const { tenant, fingerprints, hashes } = head;
+    const { fullDeduplication } = deps.ruleFor(tenant, head.providerType, head.providerId);
+    for (const [i, fingerprint] of fingerprints.entries())
+      candidates.push({ tenant, fingerprint, contentHash: hashes[i] as string, fullDeduplication });
   }
   const decisions = await dedup.decide(candidates, deps.lookup);
-  return items.map((item, i) => ({ ...item, decision: decisions[i] as DedupDecision }));
+  const decided: DecidedAlert[] = [];
+  for (const entry of entries) {
+    const { tenant, providerType, receivedAt, fingerprints, hashes } = entry.head;
+    const position = entryPosition(entry.id);
+    for (const [i, fingerprint] of fingerprints.entries()) {
+      const item = { tenant, fingerprint, providerType, receivedAt, hash: hashes[i] as string, shard, position };
+      const decision = decisions[decided.length] as DedupDecision;
+      decided.push(decision === 'duplicate' ? { ...item, decision } : { ...item, decision, alert: alertAt(entry, i) });
+    }
+  }
+  return decided;
 }
 
 /** The exact store behind the dedup caches: last stored hash per (tenant, fingerprint). */

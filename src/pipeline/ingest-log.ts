@@ -17,21 +17,34 @@ export interface IngestRequest {
   raw?: unknown;
 }
 
-/** One stream entry: the alerts of one request that fall into one shard and lane, with their content hashes. */
-export interface IngestPart {
+/**
+ * What the worker needs of an entry to decide its alerts: everything but the alert bodies, which
+ * only the alerts that are stored (not duplicates) are parsed for.
+ */
+export interface EntryHead {
   requestId: string;
   tenant: string;
   providerType: string;
   providerId: string | null;
-  alerts: Alert[];
-  /** contentHash of each alert under the tenant's dedup rule, computed once, where the gateway scales out. */
+  /** The gateway's accept time, shared by every alert of a request. */
+  receivedAt: string;
+  /** Per alert, in order: its fingerprint and its contentHash under the tenant's dedup rule (computed once, where the gateway scales out). */
+  fingerprints: string[];
   hashes: string[];
   /** The raw payload rides on the request's first part only. */
   raw?: unknown;
 }
 
-/** The entry field that holds an IngestPart as JSON. */
-export const PART_FIELD = 'part';
+/** One stream entry decoded whole: the alerts of one request that fall into one shard and lane (dead letters keep this form). */
+export interface IngestPart extends Omit<EntryHead, 'receivedAt' | 'fingerprints'> {
+  alerts: Alert[];
+}
+
+/**
+ * The entry field: the head's JSON, then each alert's JSON, one per line (JSON text has no raw
+ * newline), so a reader can take the head alone and parse an alert only when it needs it.
+ */
+export const ENTRY_FIELD = 'entry';
 
 /**
  * Producer side of the ingest log: appends each request as one entry per (shard, lane) it touches.
@@ -47,14 +60,17 @@ export class IngestLog {
     readonly shards: number,
     private readonly ruleFor: (tenant: string, providerType: string, providerId: string | null) => DedupRule,
   ) {
-    this.appender = new EntryAppender(redis, PART_FIELD);
+    this.appender = new EntryAppender(redis, ENTRY_FIELD);
   }
 
   /** Appends the request's parts; returns how many entries were written. Fails fast when Redis is away. */
   async append(request: IngestRequest): Promise<number> {
     if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
     const { ignoreFields } = this.ruleFor(request.tenant, request.providerType, request.providerId);
-    const parts = new Map<number, { shard: number; lane: Lane; hashes: string[]; alerts: string[] }>();
+    const parts = new Map<
+      number,
+      { shard: number; lane: Lane; receivedAt: string; fingerprints: string[]; hashes: string[]; alerts: string[] }
+    >();
     const serialized = serializeAlerts(request.alerts, ignoreFields);
     for (const [index, alert] of request.alerts.entries()) {
       const shard = shardOf(alert.tenant, alert.fingerprint, this.shards);
@@ -62,20 +78,20 @@ export class IngestLog {
       const key = lane === 'urgent' ? -1 - shard : shard; // one number per (shard, lane)
       let slot = parts.get(key);
       if (!slot) {
-        slot = { shard, lane, hashes: [], alerts: [] };
+        slot = { shard, lane, receivedAt: alert.receivedAt, fingerprints: [], hashes: [], alerts: [] };
         parts.set(key, slot);
       }
       const { json, contentHash } = serialized[index] as SerializedAlert;
       slot.alerts.push(json);
+      slot.fingerprints.push(alert.fingerprint);
       slot.hashes.push(contentHash);
     }
     const { requestId, tenant, providerType, providerId } = request;
     let raw = request.raw;
     const writes: Promise<string>[] = [];
-    for (const { shard, lane, hashes, alerts } of parts.values()) {
-      writes.push(
-        this.write(shard, lane, encodePart({ requestId, tenant, providerType, providerId, hashes, raw }, alerts)),
-      );
+    for (const { shard, lane, receivedAt, fingerprints, hashes, alerts } of parts.values()) {
+      const head = { requestId, tenant, providerType, providerId, receivedAt, fingerprints, hashes, raw };
+      writes.push(this.write(shard, lane, encodeEntry(head, alerts)));
       raw = undefined;
     }
     await Promise.all(writes);
@@ -91,9 +107,10 @@ export class IngestLog {
       parts.map((part) => {
         const alert = part.alerts[0] as Alert;
         const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
-        const { alerts, ...header } = part;
+        const { alerts, ...rest } = part;
+        const head = { ...rest, receivedAt: alert.receivedAt, fingerprints: alerts.map((item) => item.fingerprint) };
         const json = alerts.map((item) => JSON.stringify(item));
-        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodePart(header, json));
+        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodeEntry(head, json));
       }),
     );
   }
@@ -109,7 +126,7 @@ export class IngestLog {
   }
 }
 
-/** An IngestPart's JSON from its header and its alerts' JSON, which is spliced in rather than re-serialized. */
-function encodePart(header: Omit<IngestPart, 'alerts'>, alerts: readonly string[]): string {
-  return `${JSON.stringify(header).slice(0, -1)},"alerts":[${alerts.join(',')}]}`;
+/** An entry's value (see ENTRY_FIELD); the alerts' JSON is spliced in as written, not re-serialized. */
+function encodeEntry(head: EntryHead, alerts: readonly string[]): string {
+  return `${JSON.stringify(head)}\n${alerts.join('\n')}`;
 }

@@ -1,5 +1,6 @@
+import type { Alert } from '../alert/alert.js';
 import type { RedisClient } from '../redis.js';
-import { type IngestPart, PART_FIELD } from './ingest-log.js';
+import { ENTRY_FIELD, type EntryHead, type IngestPart } from './ingest-log.js';
 import { LANES, type Lane, streamKey } from './ingest-streams.js';
 
 /** One entry read from a shard's lane. */
@@ -8,7 +9,9 @@ export interface LogEntry {
   lane: Lane;
   stream: string;
   id: string;
-  part: IngestPart;
+  head: EntryHead;
+  /** Each alert's JSON, in the head's order: parsed (alertAt) only for the alerts that are stored. */
+  alerts: string[];
 }
 
 /** Where reading resumes in a shard: the last entry id taken from each lane. */
@@ -44,13 +47,34 @@ export async function readShards(
   for (const { shard, keys, reply } of replies) {
     for (const [stream, items] of reply ?? []) {
       const lane = LANES[keys.indexOf(stream)] as Lane;
-      for (const [id, fields] of items) entries.push({ shard, lane, stream, id, part: decodePart(fields) });
+      for (const [id, fields] of items) entries.push({ shard, lane, stream, id, ...decodeEntry(fields) });
     }
   }
   return entries;
 }
 
-function decodePart(fields: string[]): IngestPart {
-  const index = fields.indexOf(PART_FIELD);
-  return JSON.parse(fields[index + 1] as string) as IngestPart;
+/** The entry's `index`th alert. */
+export function alertAt(entry: Pick<LogEntry, 'alerts'>, index: number): Alert {
+  return JSON.parse(entry.alerts[index] as string) as Alert;
+}
+
+/** The whole entry as one object (for the dead letters). */
+export function wholePart({ head, alerts }: Pick<LogEntry, 'head' | 'alerts'>): IngestPart {
+  const { receivedAt: _receivedAt, fingerprints: _fingerprints, ...rest } = head;
+  return { ...rest, alerts: alerts.map((_, index) => alertAt({ alerts }, index)) };
+}
+
+function decodeEntry([field, value]: string[]): Pick<LogEntry, 'head' | 'alerts'> {
+  if (field === ENTRY_FIELD) {
+    const lines = (value as string).split('\n');
+    return { head: JSON.parse(lines[0] as string) as EntryHead, alerts: lines.slice(1) };
+  }
+  // Written by a release before the head/alerts split (field `part`): the whole part as one object.
+  const { alerts, ...rest } = JSON.parse(value as string) as IngestPart;
+  const head = {
+    ...rest,
+    receivedAt: alerts[0]?.receivedAt ?? '',
+    fingerprints: alerts.map((alert) => alert.fingerprint),
+  };
+  return { head, alerts: alerts.map((alert) => JSON.stringify(alert)) };
 }

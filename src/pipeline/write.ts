@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
-import type { Alert } from '../alert/alert.js';
 import { type AlertKey, alertKey } from '../alert/alert-key.js';
 import { recordSourceTransitions, type SourceTransitionRow } from '../lifecycle/source-transitions.js';
 import { insertAlertRows } from '../store/alert-rows.js';
 import type { Sql } from '../store/db.js';
 import { ensurePartitions, isMissingPartitionError } from '../store/partitions.js';
 import type { CommittedAlert, CommittedBatch } from './committed-batch.js';
-import type { DecidedAlert } from './decide.js';
-import type { IngestPart } from './ingest-log.js';
+import type { DecidedAlert, StoredAlert } from './decide.js';
+import type { EntryHead } from './ingest-log.js';
 import { commitOffsets, type OffsetMove } from './offsets.js';
 
 export interface WriteInput {
   decided: readonly DecidedAlert[];
-  /** Parts that carry the request's raw payload. */
-  raws: readonly IngestPart[];
+  /** Heads of the entries that carry the request's raw payload. */
+  raws: readonly EntryHead[];
   offsets: readonly OffsetMove[];
   /** Outbox rows whose outputs all ran: deleted in this transaction, which costs no extra round trip. */
   drainedOutbox: readonly string[];
@@ -38,14 +37,15 @@ interface LastAlertRow {
   tenant: string;
   fingerprint: string;
   shard: number;
-  alert_id: string | null;
   provider_type: string;
   content_hash: string;
-  status: string;
-  severity: string;
   seen_at: string;
   entry_position: string;
   duplicates: number;
+  /** The stored occurrence's id, status and severity; null while the batch saw only duplicates. */
+  alert_id: string | null;
+  status: string | null;
+  severity: string | null;
 }
 
 type Upserted = SourceTransitionRow & {
@@ -64,7 +64,7 @@ type Upserted = SourceTransitionRow & {
  */
 export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResult> {
   const lastRows = summarize(input.decided);
-  const stored = input.decided.filter((item) => item.decision !== 'duplicate');
+  const stored = input.decided.filter((item): item is StoredAlert => item.decision !== 'duplicate');
   const outboxIds = new Map<number, string>();
   for (const item of stored) if (!outboxIds.has(item.shard)) outboxIds.set(item.shard, randomUUID());
 
@@ -97,7 +97,7 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
     result = await transaction();
   } catch (error) {
     if (!isMissingPartitionError(error)) throw error;
-    const times = stored.map(({ alert }) => Date.parse(alert.receivedAt));
+    const times = stored.map((item) => Date.parse(item.receivedAt));
     await ensurePartitions(sql, new Date(Math.min(...times)), new Date(Math.max(...times)));
     result = await transaction();
   }
@@ -116,35 +116,30 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
 
 function summarize(decided: readonly DecidedAlert[]): LastAlertRow[] {
   const rows = new Map<AlertKey, LastAlertRow>();
-  for (const { alert, hash, decision, shard, position } of decided) {
-    const key = alertKey(alert.tenant, alert.fingerprint);
+  for (const item of decided) {
+    const key = alertKey(item.tenant, item.fingerprint);
     const row = rows.get(key);
-    if (decision === 'duplicate') {
-      if (row) {
-        row.duplicates++;
-        row.seen_at = alert.receivedAt;
-      } else {
-        rows.set(key, { ...baseRow(shard, alert, hash, position), alert_id: null, duplicates: 1 });
-      }
-    } else {
-      rows.set(key, { ...baseRow(shard, alert, hash, position), alert_id: alert.id, duplicates: row?.duplicates ?? 0 });
+    if (item.decision === 'duplicate' && row) {
+      row.duplicates++;
+      row.seen_at = item.receivedAt;
+      continue;
     }
+    const stored = item.decision === 'duplicate' ? null : item.alert;
+    rows.set(key, {
+      tenant: item.tenant,
+      fingerprint: item.fingerprint,
+      shard: item.shard,
+      provider_type: item.providerType,
+      content_hash: item.hash,
+      seen_at: item.receivedAt,
+      entry_position: item.position,
+      duplicates: stored ? (row?.duplicates ?? 0) : 1,
+      alert_id: stored?.id ?? null,
+      status: stored?.status ?? null,
+      severity: stored?.severity ?? null,
+    });
   }
   return [...rows.values()];
-}
-
-function baseRow(shard: number, alert: Alert, hash: string, position: string) {
-  return {
-    tenant: alert.tenant,
-    fingerprint: alert.fingerprint,
-    shard,
-    provider_type: alert.providerType,
-    content_hash: hash,
-    status: alert.status,
-    severity: alert.severity,
-    seen_at: alert.receivedAt,
-    entry_position: position,
-  };
 }
 
 /**
@@ -201,7 +196,7 @@ async function upsertLastAlerts(tx: TransactionSql, rows: LastAlertRow[]): Promi
  * of fingerprints whose state was already newer than anything this batch held (stale: history).
  */
 function committedBatches(
-  stored: readonly DecidedAlert[],
+  stored: readonly StoredAlert[],
   states: ReadonlyMap<AlertKey, Upserted>,
   outboxIds: ReadonlyMap<number, string>,
 ): { batches: CommittedBatch[]; stale: number } {
@@ -259,13 +254,13 @@ async function insertOutbox(
       received_from timestamptz, received_to timestamptz)`;
 }
 
-async function insertRaw(tx: TransactionSql, parts: readonly IngestPart[]): Promise<void> {
-  const rows = parts.map((part) => ({
-    received_at: part.alerts[0]?.receivedAt,
-    request_id: part.requestId,
-    tenant: part.tenant,
-    provider_type: part.providerType,
-    payload: part.raw,
+async function insertRaw(tx: TransactionSql, heads: readonly EntryHead[]): Promise<void> {
+  const rows = heads.map((head) => ({
+    received_at: head.receivedAt,
+    request_id: head.requestId,
+    tenant: head.tenant,
+    provider_type: head.providerType,
+    payload: head.raw,
   }));
   await tx`
     insert into alert_raw (received_at, request_id, tenant, provider_type, payload)
@@ -277,8 +272,7 @@ async function insertRaw(tx: TransactionSql, parts: readonly IngestPart[]): Prom
 function countDuplicates(decided: readonly DecidedAlert[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of decided) {
-    if (item.decision === 'duplicate')
-      counts.set(item.alert.providerType, (counts.get(item.alert.providerType) ?? 0) + 1);
+    if (item.decision === 'duplicate') counts.set(item.providerType, (counts.get(item.providerType) ?? 0) + 1);
   }
   return counts;
 }

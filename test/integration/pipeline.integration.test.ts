@@ -231,10 +231,39 @@ describe('batch pipeline', () => {
     expect(entries).toBe(2);
     const lane = async (name: string) => {
       const items = await stack!.services.redis.xrange(`{${stack!.config.QUEUE_PREFIX}:s00}:${name}`, '-', '+');
-      return items.flatMap(([, fields]) => JSON.parse(fields[1] as string).alerts.map((a: Alert) => a.name));
+      // The entry's value: the head, then one alert per line.
+      return items.flatMap(([, fields]) =>
+        (fields[1] as string)
+          .split('\n')
+          .slice(1)
+          .map((line) => (JSON.parse(line) as Alert).name),
+      );
     };
     expect(await lane('urgent')).toEqual(['critical', 'high']);
     expect(await lane('normal')).toEqual(['info', 'warning']);
+  });
+
+  it('stores entries left in the log by the previous release, which held the whole part in one field', async () => {
+    stack = openTestStack({ SHARDS: '1' });
+    const tenant = uniqueTenant();
+    const receivedAt = new Date().toISOString();
+    const part = {
+      requestId: randomUUID(),
+      tenant,
+      providerType: 'keep',
+      providerId: null,
+      alerts: ['disk', 'disk', 'cpu'].map((name) => alert(tenant, { name, receivedAt })),
+      hashes: ['hash-disk', 'hash-disk', 'hash-cpu'],
+    };
+    await pingRedis(stack.services.redis);
+    await stack.services.redis.xadd(`{${stack.config.QUEUE_PREFIX}:s00}:normal`, '*', 'part', JSON.stringify(part));
+
+    await stack.worker();
+    await waitFor(async () => (await storedRows(tenant)).length === 2);
+    expect(await lastAlert(tenant)).toEqual([
+      { fingerprint: 'cpu', duplicate_count: 0, status: 'firing' },
+      { fingerprint: 'disk', duplicate_count: 1, status: 'firing' },
+    ]);
   });
 
   it('stores an occurrence the urgent lane overtook as history without rolling the state back', async () => {

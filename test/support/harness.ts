@@ -11,7 +11,7 @@ import type { CommitOutput, CommittedBatch } from '../../src/pipeline/committed-
 import type { IngestLog } from '../../src/pipeline/ingest-log.js';
 import { LANES } from '../../src/pipeline/ingest-streams.js';
 import { sampleLogDepth } from '../../src/pipeline/log-depth.js';
-import { readShards } from '../../src/pipeline/log-reader.js';
+import { readShards, wholePart } from '../../src/pipeline/log-reader.js';
 import type { RedisClient } from '../../src/redis.js';
 
 export const silentLog = pino({ level: 'silent' });
@@ -102,7 +102,7 @@ export async function queuedAlerts(log: IngestLog): Promise<Alert[]> {
   const start = Object.fromEntries(LANES.map((lane) => [lane, '0-0'])) as Record<(typeof LANES)[number], string>;
   const cursors = new Map(Array.from({ length: log.shards }, (_, shard) => [shard, start]));
   const entries = await readShards(log.redis, log.namespace, cursors, 100_000);
-  return entries.flatMap((entry) => entry.part.alerts);
+  return entries.flatMap((entry) => wholePart(entry).alerts);
 }
 
 /** Ingest log entries not yet committed, over every shard and lane. */
