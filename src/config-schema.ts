@@ -248,6 +248,13 @@ export const ConfigSchema = Type.Object({
     description: 'Most alerts one batch (one transaction over every owned shard) takes from the log.',
   }),
   BATCH_MAX_WAIT_MS: Type.Integer({ minimum: 1, default: 50, description: 'Longest wait to fill a batch.' }),
+  BATCH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 2,
+    description:
+      'Batches a worker process commits at once, each over its own part of the owned shards: the process decides one while PostgreSQL writes another.',
+  }),
   BLOOM_CAPACITY: Type.Integer({ minimum: 1000, default: 1_000_000, description: 'Expected items per shard bloom.' }),
   BLOOM_ERROR_RATE: Type.Number({
     exclusiveMinimum: 0,

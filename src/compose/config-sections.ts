@@ -187,7 +187,12 @@ export function sectionsOf(env: Settings): ConfigSections {
       },
     },
     worker: {
-      batch: { size: env.BATCH_SIZE, maxSize: env.BATCH_MAX_SIZE, maxWaitMs: env.BATCH_MAX_WAIT_MS },
+      batch: {
+        size: env.BATCH_SIZE,
+        maxSize: env.BATCH_MAX_SIZE,
+        maxWaitMs: env.BATCH_MAX_WAIT_MS,
+        concurrency: env.BATCH_CONCURRENCY,
+      },
       dedup: {
         bloomCapacity: env.BLOOM_CAPACITY,
         bloomErrorRate: env.BLOOM_ERROR_RATE,

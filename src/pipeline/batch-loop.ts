@@ -18,8 +18,11 @@ import { writeBatch } from './write.js';
 export interface BatchLoopOptions {
   /** Namespace of the streams and counters (QUEUE_PREFIX). */
   namespace: string;
-  /** Alerts per batch: below `size` the loop waits up to `maxWaitMs` for more; `maxSize` caps a batch. */
-  batch: { size: number; maxSize: number; maxWaitMs: number };
+  /**
+   * Alerts per batch: below `size` the loop waits up to `maxWaitMs` for more; `maxSize` caps a batch.
+   * `concurrency` batches are in flight at once, each over its own part of the owned shards.
+   */
+  batch: { size: number; maxSize: number; maxWaitMs: number; concurrency: number };
   dedup: DedupOptions;
 }
 
@@ -39,6 +42,23 @@ interface OwnedShard {
   dedup: DedupState;
 }
 
+/**
+ * One of the loop's batch sequences: it commits the owned shards with `shard % concurrency ===
+ * index` one batch at a time. Several of them keep the process busy while PostgreSQL writes.
+ */
+interface Strand {
+  index: number;
+  /** Rotates which shard a capped batch starts with, so none starves under backlog. */
+  firstShard: number;
+  /**
+   * The next batch, read while the current one commits (from where that commit moves the cursors),
+   * so the worker decodes it while PostgreSQL writes. Used only if the commit moved them there.
+   */
+  readAhead: { from: Map<number, ShardCursor>; entries: Promise<LogEntry[]> } | undefined;
+  /** The step in flight. */
+  current: Promise<unknown>;
+}
+
 /** Counter of ingest entries committed by every worker; its rate is the drain rate behind Retry-After. */
 export const COMMITTED_ENTRIES_KEY = 'stats:committed-entries';
 /** Hash of committed entries per shard, for the queue sampler's throughput. */
@@ -50,28 +70,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * The worker's batch pipeline over the shards it owns: read (both lanes of every owned shard, from
  * the committed offsets) → decide (dedup) → write (one transaction for all shards, offsets and
  * outbox rows included) → after-commit outputs → trim the streams up to the committed offsets.
- * One batch at a time, so each shard's dedup state sees its alerts in order.
+ * Each shard belongs to one strand, which commits one batch at a time, so the shard's dedup state
+ * sees its alerts in order.
  */
 export class BatchLoop {
   private readonly owned = new Map<number, OwnedShard>();
   private readonly outbox: Outbox;
   private readonly decide: ReturnType<typeof createDecideStage>;
+  private readonly strands: Strand[];
   private running = false;
-  private loop: Promise<void> | undefined;
-  private current: Promise<unknown> = Promise.resolve();
-  /** Rotates which shard a capped batch starts with, so none starves under backlog. */
-  private firstShard = 0;
-  /**
-   * The next batch, read while the current one commits (from where that commit moves the cursors),
-   * so the worker decodes it while PostgreSQL writes. Used only if the commit moved them there.
-   */
-  private readAhead: { from: Map<number, ShardCursor>; entries: Promise<LogEntry[]> } | undefined;
+  private loops: Promise<void>[] = [];
 
   constructor(
     private readonly options: BatchLoopOptions,
     private readonly deps: BatchLoopDeps,
   ) {
     this.outbox = new Outbox(deps.sql, deps.outputs, deps.log);
+    this.strands = Array.from({ length: options.batch.concurrency }, (_, index) => ({
+      index,
+      firstShard: 0,
+      readAhead: undefined,
+      current: Promise.resolve(),
+    }));
     this.decide = createDecideStage({
       ruleFor: (tenant, providerType, providerId) => deps.rules.ruleFor(tenant, providerType, providerId),
       lookup: lastHashLookup(deps.sql),
@@ -84,13 +104,13 @@ export class BatchLoop {
 
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    this.loops = this.strands.map((strand) => this.run(strand));
   }
 
   /** Finishes the batch in flight and stops; entries not committed stay in the log for the next owner. */
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    await Promise.all(this.loops);
     await this.outbox.deleteDrained().catch(() => {});
   }
 
@@ -108,7 +128,7 @@ export class BatchLoop {
   /** Gives a shard up once the batch in flight (which may hold its entries) has finished. */
   async release(shard: number): Promise<void> {
     this.owned.delete(shard);
-    await this.current;
+    await (this.strands[shard % this.strands.length] as Strand).current;
     await this.outbox.deleteDrained();
   }
 
@@ -131,56 +151,60 @@ export class BatchLoop {
     this.reportDedupStats(owned);
   }
 
-  private async run(): Promise<void> {
+  private async run(strand: Strand): Promise<void> {
     while (this.running) {
-      const step = this.step().catch((error: unknown) => {
+      const step = this.step(strand).catch((error: unknown) => {
         this.deps.log.error({ err: error }, 'batch step failed');
         return false;
       });
-      this.current = step;
+      strand.current = step;
       if (!(await step)) await sleep(this.options.batch.maxWaitMs);
     }
   }
 
   /** One batch; false when there was nothing to do. */
-  private async step(): Promise<boolean> {
+  private async step(strand: Strand): Promise<boolean> {
     await this.outbox.retryDue();
-    let entries = (await this.takeReadAhead()) ?? (await this.read(this.cursors()));
+    let entries = (await this.takeReadAhead(strand)) ?? (await this.read(this.cursors(strand)));
     if (entries.length === 0) return false;
     // A small batch waits a moment for company: fewer, larger transactions under moderate load.
     if (alertCount(entries) < this.options.batch.size) {
       await sleep(this.options.batch.maxWaitMs);
-      entries = await this.read(this.cursors());
+      entries = await this.read(this.cursors(strand));
     }
-    await this.commit(entries, alertCount(entries) >= this.options.batch.size ? 'size' : 'time');
+    await this.commit(strand, entries, alertCount(entries) >= this.options.batch.size ? 'size' : 'time');
     return true;
   }
 
-  /** Where each owned shard's lanes are committed up to, starting at a rotating shard. */
-  private cursors(): Map<number, ShardCursor> {
-    const shards = [...this.owned.values()];
-    this.firstShard = shards.length === 0 ? 0 : (this.firstShard + 1) % shards.length;
-    const rotated = [...shards.slice(this.firstShard), ...shards.slice(0, this.firstShard)];
+  private shardsOf(strand: Strand): OwnedShard[] {
+    return [...this.owned.values()].filter((owned) => owned.shard % this.strands.length === strand.index);
+  }
+
+  /** Where each of the strand's shards is committed up to, starting at a rotating shard. */
+  private cursors(strand: Strand): Map<number, ShardCursor> {
+    const shards = this.shardsOf(strand);
+    strand.firstShard = shards.length === 0 ? 0 : (strand.firstShard + 1) % shards.length;
+    const rotated = [...shards.slice(strand.firstShard), ...shards.slice(0, strand.firstShard)];
     return new Map(rotated.map((owned) => [owned.shard, { ...owned.cursor }]));
   }
 
-  /** Starts reading the batch after the one that `moves` commits. */
-  private startReadAhead(moves: readonly LaneMove[]): void {
-    const from = this.cursors();
+  /** Starts reading the strand's batch after the one that `moves` commits. */
+  private startReadAhead(strand: Strand, moves: readonly LaneMove[]): void {
+    const from = this.cursors(strand);
     for (const move of moves) {
       const cursor = from.get(move.shard);
       if (cursor) cursor[move.lane] = move.to;
     }
     const entries = this.read(from);
     entries.catch(() => {}); // a failed read-ahead is not used: the step reads again
-    this.readAhead = { from, entries };
+    strand.readAhead = { from, entries };
   }
 
-  /** The read-ahead batch, if the owned shards and their cursors are what it assumed. */
-  private async takeReadAhead(): Promise<LogEntry[] | undefined> {
-    const ahead = this.readAhead;
-    this.readAhead = undefined;
-    if (!ahead || ahead.from.size !== this.owned.size) return undefined;
+  /** The read-ahead batch, if the strand's shards and their cursors are what it assumed. */
+  private async takeReadAhead(strand: Strand): Promise<LogEntry[] | undefined> {
+    const ahead = strand.readAhead;
+    strand.readAhead = undefined;
+    if (!ahead || ahead.from.size !== this.shardsOf(strand).length) return undefined;
     for (const [shard, from] of ahead.from) {
       const cursor = this.owned.get(shard)?.cursor;
       if (cursor?.urgent !== from.urgent || cursor.normal !== from.normal) return undefined;
@@ -214,16 +238,16 @@ export class BatchLoop {
    * Commits a batch: transient failures retry the same entries with backoff, for as long as it
    * takes (an accepted alert is never dropped); a permanent one is isolated to its entry.
    */
-  private async commit(entries: LogEntry[], trigger: 'size' | 'time'): Promise<void> {
+  private async commit(strand: Strand, entries: LogEntry[], trigger: 'size' | 'time'): Promise<void> {
     for (let attempt = 0; this.running || attempt === 0; attempt++) {
       try {
-        await this.commitEntries(entries, trigger);
+        await this.commitEntries(strand, entries, trigger);
         return;
       } catch (error) {
         if (error instanceof OffsetConflictError) return this.resync(error);
         const failure = classifyFailure(error);
         metrics.batchFailures.inc({ class: failure });
-        if (failure !== 'transient') return this.isolate(entries);
+        if (failure !== 'transient') return this.isolate(strand, entries);
         this.deps.log.warn({ err: error, entries: entries.length, attempt }, 'batch failed; retrying');
         await sleep(exponentialDelayMs(attempt, 100, 30_000));
       }
@@ -231,10 +255,10 @@ export class BatchLoop {
   }
 
   /** Commits entries one by one; one that fails permanently goes to the dead letters and the log moves past it. */
-  private async isolate(entries: LogEntry[]): Promise<void> {
+  private async isolate(strand: Strand, entries: LogEntry[]): Promise<void> {
     for (const entry of entries) {
       try {
-        await this.commitEntries([entry], 'time');
+        await this.commitEntries(strand, [entry], 'time');
       } catch (error) {
         if (error instanceof OffsetConflictError) return this.resync(error);
         if (classifyFailure(error) === 'transient') throw error;
@@ -265,7 +289,7 @@ export class BatchLoop {
     this.trim([move]);
   }
 
-  private async commitEntries(read: LogEntry[], trigger: 'size' | 'time'): Promise<void> {
+  private async commitEntries(strand: Strand, read: LogEntry[], trigger: 'size' | 'time'): Promise<void> {
     const started = performance.now();
     // A shard released since the read is the next owner's to commit.
     const entries = read.filter((entry) => this.owned.has(entry.shard));
@@ -274,7 +298,7 @@ export class BatchLoop {
     const decided = await this.decide(entries, (shard) => (shards.get(shard) as OwnedShard).dedup);
     const moves = offsetMoves(entries, shards);
     const drained = this.outbox.takeDrained();
-    this.startReadAhead(moves);
+    this.startReadAhead(strand, moves);
     let result: Awaited<ReturnType<typeof writeBatch>>;
     try {
       result = await writeBatch(this.deps.sql, {

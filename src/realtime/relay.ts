@@ -2,21 +2,24 @@ import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
 import { closeRedis, type RedisClient } from '../redis.js';
 import type { RealtimeEventLog } from './event-log.js';
-import { compareIds, type StampedEvent } from './events.js';
+import { compareIds } from './events.js';
 import type { StreamHub } from './hub.js';
 
-const GAP_PAGE = 1000;
+const PAGE = 1000;
 
 /**
- * A gateway's one Redis pub/sub subscription to the realtime channel, relayed to its StreamHub.
- * Pub/sub loses what is published while the connection is down, so after a reconnect the relay
- * reads the missed ids from the stream before it relays live messages again (those arriving
- * meanwhile wait), and it never relays an id twice.
+ * A gateway's one Redis pub/sub subscription to the realtime notices, relayed to its StreamHub:
+ * each notice names the newest event id, and the relay reads what it has not relayed yet from the
+ * stream, one read at a time, so it relays every id once and in order, also across a reconnect
+ * (pub/sub loses the notices sent meanwhile, the stream does not). With no client connected it
+ * reads nothing and only moves its position.
  */
 export class RealtimeRelay {
-  private lastId: string | null = null;
-  /** Live messages held back while a gap is being filled; null when not filling. */
-  private held: StampedEvent[][] | null = null;
+  /** The last id relayed (or passed while nobody listened). */
+  private lastId = '0-0';
+  /** The newest id announced. */
+  private newest = '0-0';
+  private reading: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -28,56 +31,56 @@ export class RealtimeRelay {
   ) {}
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
-    // ioredis re-subscribes by itself after a reconnect; 'ready' marks that point.
+    this.subscriber.on('message', (_channel: string, id: string) => this.announce(id));
+    // ioredis re-subscribes by itself after a reconnect ('ready'); what was announced meanwhile is lost,
+    // so the newest id comes from the stream itself.
     this.subscriber.on('ready', () => {
-      if (this.lastId !== null && this.held === null) void this.fillGap();
+      this.log.lastId().then(
+        (id) => this.announce(id),
+        (error: unknown) => this.logger.warn({ err: error }, 'could not read the newest realtime event id'),
+      );
     });
     await this.subscriber.subscribe(this.log.channel);
+    this.lastId = await this.log.lastId();
+    this.newest = this.lastId;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await closeRedis(this.subscriber);
+    await this.reading;
   }
 
-  private receive(message: string): void {
-    let events: StampedEvent[];
-    try {
-      events = JSON.parse(message) as StampedEvent[];
-    } catch (error) {
-      this.logger.warn({ err: error }, 'unreadable realtime message ignored');
+  private announce(id: string): void {
+    if (compareIds(id, this.newest) > 0) this.newest = id;
+    this.catchUp();
+  }
+
+  private catchUp(): void {
+    if (this.reading || this.stopped) return;
+    if (this.hub.size === 0) {
+      this.lastId = this.newest;
       return;
     }
-    if (this.held) this.held.push(events);
-    else this.relay(events);
+    this.reading = this.readNew().finally(() => {
+      this.reading = undefined;
+    });
   }
 
-  private relay(events: readonly StampedEvent[]): void {
-    const after = this.lastId;
-    const fresh = after === null ? events : events.filter((stamped) => compareIds(stamped.id, after) > 0);
-    const last = fresh.at(-1);
-    if (!last) return;
-    this.lastId = last.id;
-    metrics.streamRelayedEvents.inc(fresh.length);
-    this.hub.dispatch(fresh);
-  }
-
-  private async fillGap(): Promise<void> {
-    this.held = [];
+  /** Reads and relays pages until the last announced id (or Redis fails: the next notice retries). */
+  private async readNew(): Promise<void> {
     try {
-      for (;;) {
-        if (this.stopped || this.lastId === null) break;
-        const page = await this.log.after(this.lastId, GAP_PAGE);
-        this.relay(page);
-        if (page.length < GAP_PAGE) break;
+      while (!this.stopped && compareIds(this.newest, this.lastId) > 0) {
+        const page = await this.log.after(this.lastId, PAGE);
+        const last = page.at(-1);
+        if (!last) return;
+        this.lastId = last.id;
+        if (compareIds(last.id, this.newest) > 0) this.newest = last.id;
+        metrics.streamRelayedEvents.inc(page.length);
+        this.hub.dispatch(page);
       }
     } catch (error) {
-      this.logger.warn({ err: error }, 'could not replay realtime events missed during a Redis reconnect');
-    } finally {
-      const held = this.held;
-      this.held = null;
-      for (const events of held) this.relay(events);
+      this.logger.warn({ err: error }, 'could not read realtime events; the next notice retries');
     }
   }
 }

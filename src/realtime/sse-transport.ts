@@ -77,9 +77,12 @@ export class SseTransport implements Transport {
   close(reason?: DropReason): void {
     if (this.response.destroyed) return;
     if (reason) this.notice({ type: 'dropped', reason, message: describe(reason) });
+    // The response finishes as soon as the socket has taken its bytes, and a kept-alive socket then
+    // outlives it with them still queued: so the socket itself is destroyed, not the response.
+    const { socket } = this.response;
     this.response.end();
     // A stalled client never takes the rest: destroy so its buffer is freed.
-    setTimeout(() => this.response.destroy(), CLOSE_GRACE_MS).unref();
+    setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   onClose(listener: () => void): void {
