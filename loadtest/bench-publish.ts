@@ -260,6 +260,7 @@ async function main(): Promise<void> {
           shard: 0,
           alerts: batchFor('fast').alerts.map((alert) => ({
             alert,
+            json: JSON.stringify(alert),
             change: 'new' as const,
             state: 'firing',
             episodeStartedAt: null,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
 import type { RealtimeEventLog } from '../realtime/event-log.js';
+import { eventJson } from '../realtime/events.js';
 import type { LifecycleChange, LifecycleStore } from './lifecycle-store.js';
 
 /**
@@ -11,7 +12,7 @@ export function createLifecycleAnnouncer(events: RealtimeEventLog, store: Lifecy
   return async function announce(change: LifecycleChange): Promise<void> {
     try {
       await events.append([
-        {
+        eventJson({
           type: 'lifecycle',
           tenant: change.tenant,
           fingerprint: change.fingerprint,
@@ -22,7 +23,7 @@ export function createLifecycleAnnouncer(events: RealtimeEventLog, store: Lifecy
           note: change.note,
           at: change.at,
           alert: await store.alertOf(change),
-        },
+        }),
       ]);
     } catch (error) {
       metrics.streamPublishFailures.inc();

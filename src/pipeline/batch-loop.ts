@@ -353,11 +353,19 @@ export class BatchLoop {
     metrics.commitSeconds.observe((performance.now() - started) / 1000);
     metrics.batchSize.observe({ trigger }, alertCount(entries));
     for (const entry of entries) metrics.queueLagSeconds.observe((now - entryTime(entry.id)) / 1000);
+    const outcomes = new Map<string, { provider: string; outcome: string; count: number }>();
+    const tally = (provider: string, outcome: string, n: number) => {
+      const key = `${provider}\u0000${outcome}`;
+      const tally = outcomes.get(key);
+      if (tally) tally.count += n;
+      else outcomes.set(key, { provider, outcome, count: n });
+    };
     for (const batch of result.batches)
-      for (const { alert, change } of batch.alerts)
-        metrics.dedupDecisions.inc({ provider: alert.providerType, outcome: change });
-    for (const [provider, count] of result.duplicates)
-      metrics.dedupDecisions.inc({ provider, outcome: 'duplicate' }, count);
+      for (const { alert, change } of batch.alerts) tally(alert.providerType, change, 1);
+    for (const [provider, duplicates] of result.duplicates) tally(provider, 'duplicate', duplicates);
+    // Tallied first: a labelled increment per alert costs more than the rest of this method.
+    for (const { provider, outcome, count } of outcomes.values())
+      metrics.dedupDecisions.inc({ provider, outcome }, count);
     if (result.stale > 0) metrics.staleOccurrences.inc(result.stale);
     const prefix = this.options.namespace;
     const perShard = new Map<number, number>();

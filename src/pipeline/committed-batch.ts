@@ -3,6 +3,8 @@ import type { Alert } from '../alert/alert.js';
 /** A stored alert of a batch, with the state its fingerprint was left in as the upsert returned it. */
 export interface CommittedAlert {
   alert: Alert;
+  /** The alert as JSON, as the ingest log carried it (outputs that send the whole alert splice it in). */
+  json: string;
   /** new: the fingerprint's first stored occurrence; changed: its content differs from the last one. */
   change: 'new' | 'changed';
   /** Lifecycle state of the fingerprint after this batch (firing, resolved, acknowledged, suppressed, …). */

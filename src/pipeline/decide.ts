@@ -1,5 +1,5 @@
 import type { Alert } from '../alert/alert.js';
-import { alertKey } from '../alert/alert-key.js';
+import { type AlertKey, alertKey } from '../alert/alert-key.js';
 import type { DedupDecision, DedupState, LastHashLookup } from '../alert/dedup.js';
 import type { DedupRule } from '../alert/dedup-rules.js';
 import type { Sql } from '../store/db.js';
@@ -10,6 +10,7 @@ import { alertAt, type LogEntry } from './log-reader.js';
 interface Decided {
   tenant: string;
   fingerprint: string;
+  key: AlertKey;
   providerType: string;
   receivedAt: string;
   hash: string;
@@ -20,7 +21,12 @@ interface Decided {
 
 /** A duplicate is only counted, so its body is never parsed; an alert to store carries it. */
 export type DecidedAlert = (Decided & { decision: 'duplicate' }) | StoredAlert;
-export type StoredAlert = Decided & { decision: Exclude<DedupDecision, 'duplicate'>; alert: Alert };
+export type StoredAlert = Decided & {
+  decision: Exclude<DedupDecision, 'duplicate'>;
+  alert: Alert;
+  /** The alert's line in the entry, which `alert` was parsed from. */
+  json: string;
+};
 
 export interface DecideDeps {
   ruleFor(tenant: string, providerType: string, providerId: string | null): Pick<DedupRule, 'fullDeduplication'>;
@@ -66,9 +72,25 @@ async function decideShard(
     const { tenant, providerType, receivedAt, fingerprints, hashes } = entry.head;
     const position = entryPosition(entry.id);
     for (const [i, fingerprint] of fingerprints.entries()) {
-      const item = { tenant, fingerprint, providerType, receivedAt, hash: hashes[i] as string, shard, position };
+      const key = alertKey(tenant, fingerprint);
+      const hash = hashes[i] as string;
       const decision = decisions[decided.length] as DedupDecision;
-      decided.push(decision === 'duplicate' ? { ...item, decision } : { ...item, decision, alert: alertAt(entry, i) });
+      decided.push(
+        decision === 'duplicate'
+          ? { tenant, fingerprint, key, providerType, receivedAt, hash, shard, position, decision }
+          : {
+              tenant,
+              fingerprint,
+              key,
+              providerType,
+              receivedAt,
+              hash,
+              shard,
+              position,
+              decision,
+              ...alertAt(entry, i),
+            },
+      );
     }
   }
   return decided;

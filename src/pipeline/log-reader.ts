@@ -53,15 +53,16 @@ export async function readShards(
   return entries;
 }
 
-/** The entry's `index`th alert. */
-export function alertAt(entry: Pick<LogEntry, 'alerts'>, index: number): Alert {
-  return JSON.parse(entry.alerts[index] as string) as Alert;
+/** The entry's `index`th alert, parsed, with its JSON. */
+export function alertAt(entry: Pick<LogEntry, 'alerts'>, index: number): { alert: Alert; json: string } {
+  const json = entry.alerts[index] as string;
+  return { alert: JSON.parse(json) as Alert, json };
 }
 
 /** The whole entry as one object (for the dead letters). */
 export function wholePart({ head, alerts }: Pick<LogEntry, 'head' | 'alerts'>): IngestPart {
   const { receivedAt: _receivedAt, fingerprints: _fingerprints, ...rest } = head;
-  return { ...rest, alerts: alerts.map((_, index) => alertAt({ alerts }, index)) };
+  return { ...rest, alerts: alerts.map((json) => JSON.parse(json) as Alert) };
 }
 
 function decodeEntry([field, value]: string[]): Pick<LogEntry, 'head' | 'alerts'> {

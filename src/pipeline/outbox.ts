@@ -109,6 +109,7 @@ export class Outbox {
       from a join last_alert l on l.tenant = a.tenant and l.fingerprint = a.fingerprint`;
     return rows.map(({ state, episodeStartedAt, ...alert }) => ({
       alert,
+      json: JSON.stringify(alert),
       change: 'changed',
       state,
       episodeStartedAt: episodeStartedAt === null ? null : new Date(episodeStartedAt).toISOString(),

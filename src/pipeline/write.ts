@@ -78,10 +78,10 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
       if (stored.length > 0) {
         await insertAlertRows(
           tx,
-          stored.map(({ alert, hash }) => ({
+          stored.map(({ alert, hash, key }) => ({
             alert,
             contentHash: hash,
-            startedAt: states.get(alertKey(alert.tenant, alert.fingerprint))?.first_seen ?? alert.receivedAt,
+            startedAt: states.get(key)?.first_seen ?? alert.receivedAt,
           })),
         );
       }
@@ -117,15 +117,14 @@ export async function writeBatch(sql: Sql, input: WriteInput): Promise<WriteResu
 function summarize(decided: readonly DecidedAlert[]): LastAlertRow[] {
   const rows = new Map<AlertKey, LastAlertRow>();
   for (const item of decided) {
-    const key = alertKey(item.tenant, item.fingerprint);
-    const row = rows.get(key);
+    const row = rows.get(item.key);
     if (item.decision === 'duplicate' && row) {
       row.duplicates++;
       row.seen_at = item.receivedAt;
       continue;
     }
     const stored = item.decision === 'duplicate' ? null : item.alert;
-    rows.set(key, {
+    rows.set(item.key, {
       tenant: item.tenant,
       fingerprint: item.fingerprint,
       shard: item.shard,
@@ -201,12 +200,11 @@ function committedBatches(
   outboxIds: ReadonlyMap<number, string>,
 ): { batches: CommittedBatch[]; stale: number } {
   const lastPosition = new Map<AlertKey, string>();
-  for (const { alert, position } of stored) lastPosition.set(alertKey(alert.tenant, alert.fingerprint), position);
+  for (const { key, position } of stored) lastPosition.set(key, position);
   const byShard = new Map<number, CommittedBatch>();
   const seen = new Set<AlertKey>();
   let stale = 0;
-  for (const { alert, decision, shard } of stored) {
-    const key = alertKey(alert.tenant, alert.fingerprint);
+  for (const { alert, json, decision, shard, key } of stored) {
     const state = states.get(key);
     const first = !seen.has(key);
     seen.add(key);
@@ -217,6 +215,7 @@ function committedBatches(
     }
     const committed: CommittedAlert = {
       alert,
+      json,
       change: decision === 'unseen' && state.inserted && first ? 'new' : 'changed',
       state: state.state,
       episodeStartedAt: state.episode_started_at === null ? null : new Date(state.episode_started_at).toISOString(),

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import * as metrics from '../metrics.js';
 import type { CommitOutput } from '../pipeline/committed-batch.js';
 import type { RealtimeEventLog } from './event-log.js';
-import type { AlertEvent } from './events.js';
+import { alertEventJson } from './events.js';
 
 /**
  * After-commit output for the streams: appends each committed batch's alerts to the realtime log
@@ -13,7 +13,7 @@ export function createRealtimeOutput(log: RealtimeEventLog, logger: Logger): Com
   return {
     name: 'realtime',
     run(batch) {
-      const events = batch.alerts.map(({ alert, change }): AlertEvent => ({ type: 'alert', change, alert }));
+      const events = batch.alerts.map(({ change, json }) => alertEventJson(change, json));
       return log.append(events).catch((error: unknown) => {
         metrics.streamPublishFailures.inc();
         logger.warn({ err: error, alerts: events.length }, 'could not publish committed alerts to the streams');

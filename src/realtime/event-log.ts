@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis.js';
-import { compareIds, type StampedEvent, type StreamEvent, streamKey } from './events.js';
+import { compareIds, type EventJson, type StampedEvent, type StreamEvent, streamKey } from './events.js';
 
 /**
  * Appends each event to the stream (trimmed to about MAXLEN entries) and publishes the last id as a
@@ -51,11 +51,11 @@ export class RealtimeEventLog {
    * Appends events in order. The commands are sent before the first await, so appends started one
    * after the other reach Redis in that order even when nobody waits in between.
    */
-  async append(events: readonly StreamEvent[]): Promise<void> {
+  async append(events: readonly EventJson[]): Promise<void> {
     const calls: Promise<string>[] = [];
     // Chunks bound how long one script holds Redis.
     for (let start = 0; start < events.length; start += APPEND_CHUNK) {
-      const chunk = events.slice(start, start + APPEND_CHUNK).map((event) => JSON.stringify(event));
+      const chunk = events.slice(start, start + APPEND_CHUNK);
       calls.push(this.redis.alertgateRealtimeAppend(this.key, this.maxLen, ...chunk));
     }
     await Promise.all(calls);

@@ -18,6 +18,20 @@ export type LifecycleEvent = Omit<LifecycleChange, 'alertId'> & {
 
 export type StreamEvent = AlertEvent | LifecycleEvent;
 
+declare const eventJsonBrand: unique symbol;
+
+/** A StreamEvent as the stream stores it: JSON. */
+export type EventJson = string & { readonly [eventJsonBrand]: true };
+
+export function eventJson(event: StreamEvent): EventJson {
+  return JSON.stringify(event) as EventJson;
+}
+
+/** eventJson of `{ type: 'alert', change, alert }` from the alert's JSON, spliced in rather than re-serialized. */
+export function alertEventJson(change: AlertEvent['change'], alertJson: string): EventJson {
+  return `{"type":"alert","change":"${change}","alert":${alertJson}}` as EventJson;
+}
+
 /** An event with its Redis stream id (also its SSE `id`, the resume position). */
 export interface StampedEvent {
   id: string;

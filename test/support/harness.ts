@@ -116,7 +116,13 @@ export function committedBatch(alerts: Alert[]): CommittedBatch {
   return {
     id: randomUUID(),
     shard: 0,
-    alerts: alerts.map((alert) => ({ alert, change: 'new', state: 'firing', episodeStartedAt: alert.receivedAt })),
+    alerts: alerts.map((alert) => ({
+      alert,
+      json: JSON.stringify(alert),
+      change: 'new',
+      state: 'firing',
+      episodeStartedAt: alert.receivedAt,
+    })),
   };
 }
 
