@@ -4,21 +4,25 @@ import type { RedisClient } from '../redis.js';
  * XADDs with ids from each shard's clock rather than the stream's own: ids then increase across
  * both lanes of a shard, not just within one, so "newer" means the same in either lane even within
  * one millisecond. KEYS are (clock, stream) pairs; ARGV[1] is the field, ARGV[2…] one value per pair.
+ * Each clock is read and written once per call, however many of its entries the call carries.
  * Returns the ids in order.
  */
 const APPEND_ENTRIES = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local ids = {}
+local ms, seq, last, ids = {}, {}, {}, {}
 for pair = 1, #KEYS / 2 do
-  local last = redis.call('GET', KEYS[pair * 2 - 1]) or '0-0'
-  local lastMs, lastSeq = string.match(last, '^(%d+)-(%d+)$')
-  lastMs = tonumber(lastMs)
-  local id
-  if now > lastMs then id = string.format('%.0f-0', now) else id = string.format('%.0f-%.0f', lastMs, tonumber(lastSeq) + 1) end
-  redis.call('SET', KEYS[pair * 2 - 1], id)
-  ids[pair] = redis.call('XADD', KEYS[pair * 2], id, ARGV[1], ARGV[pair + 1])
+  local key = KEYS[pair * 2 - 1]
+  if not ms[key] then
+    local stored = redis.call('GET', key) or '0-0'
+    local storedMs, storedSeq = string.match(stored, '^(%d+)-(%d+)$')
+    ms[key], seq[key] = tonumber(storedMs), tonumber(storedSeq)
+  end
+  if now > ms[key] then ms[key], seq[key] = now, 0 else seq[key] = seq[key] + 1 end
+  last[key] = string.format('%.0f-%.0f', ms[key], seq[key])
+  ids[pair] = redis.call('XADD', KEYS[pair * 2], last[key], ARGV[1], ARGV[pair + 1])
 end
+for key, id in pairs(last) do redis.call('SET', key, id) end
 return ids
 `;
 
