@@ -20,7 +20,8 @@ export const DEFAULT_RULE: DedupRule = Object.freeze({
  * In-memory copy of dedup_rules, so the hot path never queries the database. A rule for (tenant, type, provider id) wins over one for (tenant, type).
  */
 export class DedupRuleCache extends RefreshedCopy {
-  private rules = new Map<string, DedupRule>();
+  /** Per tenant, its rules by (type, provider id): a tenant without rules, most of them, costs one lookup. */
+  private rules = new Map<string, Map<string, DedupRule>>();
 
   constructor(
     private readonly db: Db,
@@ -31,27 +32,33 @@ export class DedupRuleCache extends RefreshedCopy {
 
   override async refresh(): Promise<void> {
     const rows = await this.db.select().from(dedupRules);
-    this.rules = new Map(
-      rows.map((row) => [
-        ruleKey(row.tenant, row.providerType, row.providerId),
-        {
-          fingerprintFields: row.fingerprintFields,
-          ignoreFields: row.ignoreFields,
-          fullDeduplication: row.fullDeduplication,
-        },
-      ]),
-    );
+    const rules = new Map<string, Map<string, DedupRule>>();
+    for (const row of rows) {
+      let tenantRules = rules.get(row.tenant);
+      if (!tenantRules) {
+        tenantRules = new Map();
+        rules.set(row.tenant, tenantRules);
+      }
+      tenantRules.set(ruleKey(row.providerType, row.providerId), {
+        fingerprintFields: row.fingerprintFields,
+        ignoreFields: row.ignoreFields,
+        fullDeduplication: row.fullDeduplication,
+      });
+    }
+    this.rules = rules;
   }
 
   ruleFor(tenant: string, providerType: string, providerId: string | null): DedupRule {
+    const tenantRules = this.rules.get(tenant);
+    if (!tenantRules) return DEFAULT_RULE;
     return (
-      (providerId !== null ? this.rules.get(ruleKey(tenant, providerType, providerId)) : undefined) ??
-      this.rules.get(ruleKey(tenant, providerType, null)) ??
+      (providerId !== null ? tenantRules.get(ruleKey(providerType, providerId)) : undefined) ??
+      tenantRules.get(ruleKey(providerType, null)) ??
       DEFAULT_RULE
     );
   }
 }
 
-function ruleKey(tenant: string, providerType: string, providerId: string | null): string {
-  return `${tenant}\u0000${providerType}\u0000${providerId ?? ''}`;
+function ruleKey(providerType: string, providerId: string | null): string {
+  return `${providerType}\u0000${providerId ?? ''}`;
 }

@@ -13,22 +13,27 @@ export function installParameterTextCheck(app: FastifyInstance): void {
   // A callback hook: an async one would cost every request a promise and a tick.
   app.addHook('onRequest', (request, _reply, done) => {
     checkQueryEncoding(request);
-    const locations = { path: request.params, query: request.query };
-    for (const [location, parameters] of Object.entries(locations)) {
-      if (typeof parameters !== 'object' || parameters === null) continue;
-      for (const [name, value] of Object.entries(parameters)) {
-        const texts = [name, ...(Array.isArray(value) ? value : [value])];
-        if (texts.some((text) => typeof text === 'string' && hasUnstorableText(text))) {
-          throw new ApiError(
-            'bad_request',
-            `${name}: ${location} parameter holds a NUL character (\\u0000) or an unpaired surrogate`,
-            { parameter: name },
-          );
-        }
-      }
-    }
+    checkParameters('path', request.params);
+    checkParameters('query', request.query);
     done();
   });
+}
+
+/** Refuses a parameter whose name or value (any value of a repeated one) a store cannot hold. */
+function checkParameters(location: 'path' | 'query', parameters: unknown): void {
+  if (typeof parameters !== 'object' || parameters === null) return;
+  for (const [name, value] of Object.entries(parameters)) {
+    if (storable(name) && (Array.isArray(value) ? value.every(storable) : storable(value))) continue;
+    throw new ApiError(
+      'bad_request',
+      `${name}: ${location} parameter holds a NUL character (\\u0000) or an unpaired surrogate`,
+      { parameter: name },
+    );
+  }
+}
+
+function storable(text: unknown): boolean {
+  return typeof text !== 'string' || !hasUnstorableText(text);
 }
 
 function checkQueryEncoding(request: FastifyRequest): void {

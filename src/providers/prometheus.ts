@@ -5,8 +5,8 @@
  */
 import { type Static, Type } from 'typebox';
 import type { AlertDraft, Severity, Status } from '../alert/alert.js';
-import type { NormalizeContext, ProviderAdapter } from './adapter.js';
-import { get, lookup, nonEmpty, omit, text, toLabelRecord } from './support.js';
+import type { ProviderAdapter } from './adapter.js';
+import { defineOwn, get, lookup, nonEmpty, omit, text, toLabelRecord } from './support.js';
 
 const alertSchema = Type.Object({
   labels: Type.Object({ alertname: Type.String() }),
@@ -66,28 +66,28 @@ export const prometheusAdapter: ProviderAdapter<PrometheusPayload> = {
   fingerprintFields: ['fingerprint'],
   schema,
   normalize(payload, ctx) {
+    const lastReceived = ctx.now.toISOString();
     if ('alerts' in payload) {
       const { alerts, ...group } = payload;
-      return { kind: 'alerts', alerts: alerts.map((alert) => toDraft(alert, group, ctx)) };
+      return { kind: 'alerts', alerts: alerts.map((alert) => toDraft(alert, group, lastReceived)) };
     }
-    return { kind: 'alerts', alerts: [toDraft(payload, null, ctx)] };
+    return { kind: 'alerts', alerts: [toDraft(payload, null, lastReceived)] };
   },
 };
 
-function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, ctx: NormalizeContext): AlertDraft {
+function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, lastReceived: string): AlertDraft {
   const raw: Record<string, unknown> = alert;
   const id = typeof raw.id === 'string' && UUID.test(raw.id) ? raw.id : alert.labels.alertname;
+  const rawAnnotations = alert.annotations ?? {};
   // Keep pops `description` from the annotations as received (before lower-casing the keys).
-  const { description: rawDescription, ...rawAnnotations } = alert.annotations ?? {};
+  const rawDescription = get(rawAnnotations, 'description', undefined);
   const description = rawDescription ? rawDescription : get(rawAnnotations, 'summary', id);
-  const labels = lowerKeys(alert.labels);
-  const annotations = lowerKeys(rawAnnotations);
-  const environment = get(labels, 'environment', 'unknown');
-  delete labels.environment;
+  const annotations = lowerKeys(rawAnnotations, 'description');
+  const { labels, environment } = splitLabels(alert.labels);
   const payload = omit(raw, CONSUMED);
   const extra: Record<string, unknown> = { annotations, payload };
-  for (const [key, value] of Object.entries(payload)) {
-    if (key !== 'id' && !RESERVED.has(key)) extra[key] = value;
+  for (const key of Object.keys(payload)) {
+    if (key !== 'id' && !RESERVED.has(key)) extra[key] = payload[key];
   }
   if (group) extra.group = group;
   const draft: AlertDraft = {
@@ -96,7 +96,7 @@ function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, 
     status: lookup(STATUS, alert.state || alert.status) ?? 'firing',
     severity: lookup(SEVERITY, labels.severity) ?? 'info',
     fingerprint: alert.fingerprint ?? null,
-    lastReceived: ctx.now.toISOString(),
+    lastReceived,
     description: text(description),
     message: null,
     source: ['prometheus'],
@@ -120,7 +120,8 @@ function toDraft(alert: PrometheusAlert, group: Record<string, unknown> | null, 
  * set: empty canonical text fields are filled, other labels land in extra if not present there.
  */
 export function copyLabelsToAttributes(draft: AlertDraft, labels: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(labels)) {
+  for (const key of Object.keys(labels)) {
+    const value = labels[key];
     if (value === null || value === undefined || ALWAYS_SET.has(key)) continue;
     if (isNullableText(key)) {
       if (draft[key] === null) draft[key] = text(value);
@@ -134,6 +135,24 @@ function isNullableText(key: string): key is NullableText {
   return (NULLABLE_TEXT as readonly string[]).includes(key);
 }
 
-function lowerKeys(source: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(source).map(([key, value]) => [key.toLowerCase(), value]));
+/** `source` without the key `except`, the other keys lower-cased as Keep reads them (a later duplicate wins). */
+function lowerKeys(source: Record<string, unknown>, except: string): Record<string, unknown> {
+  const lowered: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) if (key !== except) defineOwn(lowered, key.toLowerCase(), source[key]);
+  return lowered;
+}
+
+/**
+ * The labels with lower-cased keys (a later duplicate wins), without `environment`, which Keep
+ * moves out of them: built without it, since deleting a key would slow every later read of the object.
+ */
+function splitLabels(source: Record<string, unknown>): { labels: Record<string, unknown>; environment: unknown } {
+  const labels: Record<string, unknown> = {};
+  let environment: unknown = 'unknown';
+  for (const key of Object.keys(source)) {
+    const lowered = key.toLowerCase();
+    if (lowered === 'environment') environment = source[key];
+    else defineOwn(labels, lowered, source[key]);
+  }
+  return { labels, environment };
 }

@@ -23,7 +23,19 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: unknown): T |
 
 /** A copy of `source` without the given keys, other keys in their original order. */
 export function omit(source: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(source).filter(([key]) => !keys.has(key)));
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) if (!keys.has(key)) defineOwn(rest, key, source[key]);
+  return rest;
+}
+
+/**
+ * Sets an own property as JSON.parse does, where an assignment to `__proto__` would replace the
+ * prototype instead. Copying key by key this way is several times cheaper than Object.fromEntries.
+ */
+export function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** The value when it is a non-empty string; null for '' and for anything that is not a string. */
@@ -62,8 +74,8 @@ export function labelValue(value: unknown): string | null {
 /** Labels as strings via {@link labelValue}: objects and arrays as JSON, scalars via String, null/undefined dropped. */
 export function toLabelRecord(source: Record<string, unknown>): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    const label = labelValue(value);
+  for (const key of Object.keys(source)) {
+    const label = labelValue(source[key]);
     if (label !== null) labels[key] = label;
   }
   return labels;

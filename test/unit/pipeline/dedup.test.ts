@@ -248,6 +248,12 @@ describe('identity', () => {
     );
   });
 
+  it('keeps the ids it has always made (stored ids must not change)', () => {
+    expect(alertId('t', 'req-1', 0, at)).toBe('019cb73d-3271-724f-836c-eb5b1c8ae907');
+    // 2^40 + 5 ms: zeros inside the time field are kept.
+    expect(alertId('t', 'req-1', 0, '2004-11-03T19:53:47.781Z')).toBe('01000000-0005-724f-836c-eb5b1c8ae907');
+  });
+
   it('reads the receipt time back from a time-ordered id, and nothing from other UUIDs', () => {
     expect(receivedAtOfId(alertId('t', 'req-1', 4, at))).toBe(at);
     expect(receivedAtOfId(alertId('t', 'req-1', 4, at).toUpperCase())).toBe(at);

@@ -195,6 +195,26 @@ describe('prometheusAdapter.normalize — field rules', () => {
     expect(single({ annotations: { runbook: 'x' } }).description).toBe('Probe');
   });
 
+  it('lower-cases label keys (a later duplicate wins) and moves any spelling of environment out', () => {
+    const draft = single({
+      labels: { alertname: 'Probe', Team: 'a', team: 'b', ENVIRONMENT: 'staging' },
+      annotations: { Description: 'kept', description: 'popped' },
+    });
+    expect(draft.labels).toEqual({ alertname: 'Probe', team: 'b' });
+    expect(draft.environment).toBe('staging');
+    expect(draft.description).toBe('popped');
+    expect(draft.extra.annotations).toEqual({ description: 'kept' });
+  });
+
+  it('keeps an annotation whose lower-cased key is __proto__ as a plain key', () => {
+    const annotations = JSON.parse('{"__PROTO__": {"polluted": true}}');
+    const extra = single({ annotations }).extra;
+    const stored = extra.annotations as Record<string, unknown>;
+    expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+    expect(Object.keys(stored)).toEqual(['__proto__']);
+    expect(stored.polluted).toBeUndefined();
+  });
+
   it('stringifies non-string label values', () => {
     expect(single({ labels: { alertname: 'Probe', shard: 3 } }).labels).toEqual({ alertname: 'Probe', shard: '3' });
   });
