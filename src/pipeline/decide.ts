@@ -75,6 +75,7 @@ async function decideShard(
       const key = alertKey(tenant, fingerprint);
       const hash = hashes[i] as string;
       const decision = decisions[decided.length] as DedupDecision;
+      // Object literals, not spreads of a shared base: a spread costs about 1.5 µs per alert here.
       decided.push(
         decision === 'duplicate'
           ? { tenant, fingerprint, key, providerType, receivedAt, hash, shard, position, decision }

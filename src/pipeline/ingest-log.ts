@@ -107,10 +107,8 @@ export class IngestLog {
       parts.map((part) => {
         const alert = part.alerts[0] as Alert;
         const lane: Lane = part.alerts.some((item) => laneOf(item.severity) === 'urgent') ? 'urgent' : 'normal';
-        const { alerts, ...rest } = part;
-        const head = { ...rest, receivedAt: alert.receivedAt, fingerprints: alerts.map((item) => item.fingerprint) };
-        const json = alerts.map((item) => JSON.stringify(item));
-        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodeEntry(head, json));
+        const json = part.alerts.map((item) => JSON.stringify(item));
+        return this.write(shardOf(alert.tenant, alert.fingerprint, this.shards), lane, encodeEntry(headOf(part), json));
       }),
     );
   }
@@ -124,6 +122,11 @@ export class IngestLog {
       entry,
     );
   }
+}
+
+/** The head of an entry that holds `part` (a request's alerts share their receive time). */
+export function headOf({ alerts, ...rest }: IngestPart): EntryHead {
+  return { ...rest, receivedAt: alerts[0]?.receivedAt ?? '', fingerprints: alerts.map((alert) => alert.fingerprint) };
 }
 
 /** An entry's value (see ENTRY_FIELD); the alerts' JSON is spliced in as written, not re-serialized. */

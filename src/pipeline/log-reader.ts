@@ -1,6 +1,6 @@
 import type { Alert } from '../alert/alert.js';
 import type { RedisClient } from '../redis.js';
-import { ENTRY_FIELD, type EntryHead, type IngestPart } from './ingest-log.js';
+import { ENTRY_FIELD, type EntryHead, headOf, type IngestPart } from './ingest-log.js';
 import { LANES, type Lane, streamKey } from './ingest-streams.js';
 
 /** One entry read from a shard's lane. */
@@ -71,11 +71,6 @@ function decodeEntry([field, value]: string[]): Pick<LogEntry, 'head' | 'alerts'
     return { head: JSON.parse(lines[0] as string) as EntryHead, alerts: lines.slice(1) };
   }
   // Written by a release before the head/alerts split (field `part`): the whole part as one object.
-  const { alerts, ...rest } = JSON.parse(value as string) as IngestPart;
-  const head = {
-    ...rest,
-    receivedAt: alerts[0]?.receivedAt ?? '',
-    fingerprints: alerts.map((alert) => alert.fingerprint),
-  };
-  return { head, alerts: alerts.map((alert) => JSON.stringify(alert)) };
+  const part = JSON.parse(value as string) as IngestPart;
+  return { head: headOf(part), alerts: part.alerts.map((alert) => JSON.stringify(alert)) };
 }
